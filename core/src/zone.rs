@@ -1,0 +1,531 @@
+//! Zone rows: validation, normalisation, secret masking and the edit-form merge.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use reqwest::Url;
+use thiserror::Error;
+
+use crate::id::Id;
+use crate::name::{shorten, DnsName};
+use crate::reverse::ZoneKind;
+use crate::row::{describe, RowReader, KEEP};
+use crate::secret::Secret;
+use crate::value::{Array, Value};
+
+pub const DEFAULT_TTL: u32 = 3600;
+pub const DEFAULT_CLOUDFLARE_API: &str = "https://api.cloudflare.com/client/v4";
+pub const DEFAULT_POWERDNS_SERVER_ID: &str = "localhost";
+/// RFC 2181 §8: TTLs are 31-bit.
+const MAX_TTL: i64 = 2_147_483_647;
+
+/// Every field that holds a credential, whatever the provider.
+pub const SECRET_FIELDS: [&str; 3] = ["api_token", "admin_password", "api_key"];
+
+/// Keys that `list()` adds; accepted back on input and ignored.
+const OUTPUT_ONLY_FIELDS: [&str; 2] = ["kind", "range"];
+const COMMON_FIELDS: [&str; 6] = ["id", "zone", "type", "ttl", "verify_tls", "ca_cert"];
+
+/// The DNS hosting behind a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProviderType {
+    Cloudflare,
+    HestiaCp,
+    PowerDns,
+}
+
+impl ProviderType {
+    pub const ALL: [ProviderType; 3] = [Self::Cloudflare, Self::HestiaCp, Self::PowerDns];
+
+    /// Reads a type in any case (`PowerDNS`, `powerdns`).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cloudflare => "cloudflare",
+            Self::HestiaCp => "hestiacp",
+            Self::PowerDns => "powerdns",
+        }
+    }
+
+    /// The provider's own fields, in the order rows are written.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Self::Cloudflare => &["account_id", "zone_id", "api_token", "api_url"],
+            Self::HestiaCp => &["server_url", "admin_user", "admin_password", "user"],
+            Self::PowerDns => &["server_url", "api_key", "server_id"],
+        }
+    }
+
+    pub fn secret_field(self) -> &'static str {
+        match self {
+            Self::Cloudflare => "api_token",
+            Self::HestiaCp => "admin_password",
+            Self::PowerDns => "api_key",
+        }
+    }
+}
+
+impl fmt::Display for ProviderType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudflareZone {
+    pub account_id: String,
+    pub zone_id: String,
+    pub api_token: Secret,
+    /// API base without a trailing slash.
+    pub api_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HestiaZone {
+    /// Panel base with a trailing slash; the API is at `{server_url}api/`.
+    pub server_url: String,
+    pub admin_user: String,
+    pub admin_password: Secret,
+    /// The Hestia user that owns the DNS domain.
+    pub user: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PowerDnsZone {
+    /// Webserver base without a trailing slash or `/api/v1`.
+    pub server_url: String,
+    pub api_key: Secret,
+    pub server_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provider {
+    Cloudflare(CloudflareZone),
+    HestiaCp(HestiaZone),
+    PowerDns(PowerDnsZone),
+}
+
+impl Provider {
+    pub fn kind(&self) -> ProviderType {
+        match self {
+            Provider::Cloudflare(_) => ProviderType::Cloudflare,
+            Provider::HestiaCp(_) => ProviderType::HestiaCp,
+            Provider::PowerDns(_) => ProviderType::PowerDns,
+        }
+    }
+}
+
+/// One validated, normalised zone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Zone {
+    pub id: Id,
+    pub name: DnsName,
+    pub kind: ZoneKind,
+    pub provider: Provider,
+    pub ttl: u32,
+    pub verify_tls: bool,
+    /// PEM text of the CA (or the self-signed certificate) to trust.
+    pub ca_cert: Option<String>,
+    /// Columns the module stores that puq_dns does not know, kept as they
+    /// came so that saving a normalised row loses nothing.
+    pub extra: Array,
+}
+
+/// Everything wrong with one zone row.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[error("{zone}: {}", problems.join("; "))]
+pub struct ZoneRowError {
+    /// Which row: `zone 7 (example.com)`, or `zone at index 2` without an id.
+    pub zone: String,
+    pub problems: Vec<String>,
+}
+
+impl Zone {
+    /// Validates and normalises one row. `index` is the row's place in the
+    /// list it came from, used to name a row that has no usable id.
+    pub fn from_row(row: &Value, index: Option<usize>) -> Result<Zone, ZoneRowError> {
+        let Value::Array(row) = row else {
+            return Err(ZoneRowError {
+                zone: row_label(None, None, index),
+                problems: vec![format!(
+                    "a zone row must be an array, not {}",
+                    row.type_name()
+                )],
+            });
+        };
+        let mut r = RowReader::new(row);
+
+        let id = match r.present("id") {
+            None => {
+                r.problem("id is required");
+                None
+            }
+            Some(v) => {
+                let id = Id::from_value(v);
+                if id.is_none() {
+                    r.problem(format!("id must be an int or a string, not {}", describe(v)));
+                }
+                id
+            }
+        };
+
+        let zone_text = r.text("zone", true);
+        let name = zone_text
+            .as_deref()
+            .and_then(|text| match DnsName::parse(text) {
+                Ok(name) => Some(name),
+                Err(e) => {
+                    r.problem(format!("zone {e}"));
+                    None
+                }
+            });
+        let kind = name.as_ref().and_then(|name| match ZoneKind::of(name) {
+            Ok(kind) => Some(kind),
+            Err(e) => {
+                r.problem(format!("zone {e}"));
+                None
+            }
+        });
+
+        let provider_type = match r.text("type", true) {
+            None => None,
+            Some(text) => {
+                let parsed = ProviderType::parse(&text);
+                if parsed.is_none() {
+                    r.problem(format!(
+                        "type {:?} is not one of cloudflare, hestiacp, powerdns",
+                        shorten(&text)
+                    ));
+                }
+                parsed
+            }
+        };
+
+        let provider = provider_type.and_then(|t| read_provider(&mut r, t));
+
+        if let (Some(ProviderType::HestiaCp), Some(name)) = (provider_type, &name) {
+            if name.as_str().contains('/') {
+                r.problem(format!(
+                    "zone {:?}: HestiaCP cannot hold a domain with '/'; use the 0-63 form of the RFC 2317 name",
+                    name.as_str()
+                ));
+            }
+        }
+
+        let ttl = match provider_type {
+            // Cloudflare takes 1 (automatic) or 60 to 86400.
+            Some(ProviderType::Cloudflare) => r.number("ttl", 1, 86_400).and_then(|ttl| {
+                if ttl != 1 && ttl < 60 {
+                    r.problem(format!(
+                        "ttl {ttl} is not accepted by Cloudflare (1 for automatic, or 60 to 86400)"
+                    ));
+                    None
+                } else {
+                    Some(ttl)
+                }
+            }),
+            _ => r.number("ttl", 1, MAX_TTL),
+        };
+        let verify_tls = r.flag("verify_tls").unwrap_or(true);
+        let ca_cert = read_ca_cert(&mut r);
+
+        let extra: Array = row
+            .iter()
+            .filter(|(k, _)| !is_known_field(&k.to_string()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+
+        let label = row_label(id.as_ref(), name.as_ref(), index);
+        let problems = r.into_problems();
+        match (id, name, kind, provider) {
+            (Some(id), Some(name), Some(kind), Some(provider)) if problems.is_empty() => Ok(Zone {
+                id,
+                name,
+                kind,
+                provider,
+                ttl: ttl.and_then(|t| u32::try_from(t).ok()).unwrap_or(DEFAULT_TTL),
+                verify_tls,
+                ca_cert,
+                extra,
+            }),
+            _ => Err(ZoneRowError {
+                zone: label,
+                problems,
+            }),
+        }
+    }
+
+    pub fn provider_type(&self) -> ProviderType {
+        self.provider.kind()
+    }
+
+    /// The normalised row, secrets included, ready to be stored.
+    pub fn to_row(&self) -> Array {
+        let mut row = Array::new()
+            .with("id", self.id.to_value())
+            .with("zone", self.name.as_str())
+            .with("type", self.provider_type().as_str());
+        match &self.provider {
+            Provider::Cloudflare(cf) => {
+                row.insert("account_id", cf.account_id.as_str());
+                row.insert("zone_id", cf.zone_id.as_str());
+                row.insert("api_token", cf.api_token.expose());
+                row.insert("api_url", cf.api_url.as_str());
+            }
+            Provider::HestiaCp(h) => {
+                row.insert("server_url", h.server_url.as_str());
+                row.insert("admin_user", h.admin_user.as_str());
+                row.insert("admin_password", h.admin_password.expose());
+                row.insert("user", h.user.as_str());
+            }
+            Provider::PowerDns(p) => {
+                row.insert("server_url", p.server_url.as_str());
+                row.insert("api_key", p.api_key.expose());
+                row.insert("server_id", p.server_id.as_str());
+            }
+        }
+        row.insert("ttl", self.ttl);
+        row.insert("verify_tls", self.verify_tls);
+        row.insert("ca_cert", self.ca_cert.as_deref());
+        for (k, v) in self.extra.iter() {
+            row.insert(k.clone(), v.clone());
+        }
+        row
+    }
+
+    /// The normalised row with every secret replaced by [`KEEP`].
+    pub fn to_masked_row(&self) -> Array {
+        mask(&self.to_row())
+    }
+
+    /// The row as `DnsZoneManager::list()` shows it: masked, with the zone's
+    /// kind and, for reverse zones, the addresses it covers.
+    pub fn to_listed_row(&self) -> Array {
+        self.to_masked_row()
+            .with("kind", self.kind.as_str())
+            .with("range", self.kind.range().map(|r| r.to_string()))
+    }
+
+    /// Whether a DNS name falls in this zone, on label boundaries; a
+    /// classless zone also takes the ordinary reverse names of its range.
+    pub fn holds_name(&self, name: &DnsName) -> bool {
+        match &self.kind {
+            ZoneKind::Reverse4(z) => z.holds_name(&self.name, name),
+            ZoneKind::Forward | ZoneKind::Reverse6(_) => name.is_in(&self.name),
+        }
+    }
+
+    /// The name of an address's PTR in this zone, `None` if it does not take it.
+    pub fn ptr_name(&self, ip: IpAddr) -> Option<DnsName> {
+        match (&self.kind, ip) {
+            (ZoneKind::Reverse4(z), IpAddr::V4(v4)) => z.record_name(&self.name, v4),
+            (ZoneKind::Reverse6(z), IpAddr::V6(v6)) if z.contains(v6) => {
+                Some(crate::reverse::reverse_name(ip))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the zone takes the VM's A/AAAA records at `fqdn`.
+    pub fn holds_forward(&self, fqdn: &DnsName) -> bool {
+        matches!(self.kind, ZoneKind::Forward) && fqdn.is_in(&self.name)
+    }
+
+    /// `zone 7 (example.com)`, for messages.
+    pub fn label(&self) -> String {
+        row_label(Some(&self.id), Some(&self.name), None)
+    }
+}
+
+fn row_label(id: Option<&Id>, name: Option<&DnsName>, index: Option<usize>) -> String {
+    let head = match (id, index) {
+        (Some(id), _) => format!("zone {id}"),
+        (None, Some(i)) => format!("zone at index {i}"),
+        (None, None) => "zone row".to_owned(),
+    };
+    match name {
+        Some(name) => format!("{head} ({name})"),
+        None => head,
+    }
+}
+
+fn is_known_field(key: &str) -> bool {
+    COMMON_FIELDS.contains(&key)
+        || OUTPUT_ONLY_FIELDS.contains(&key)
+        || ProviderType::ALL.iter().any(|t| t.fields().contains(&key))
+}
+
+fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provider> {
+    match provider {
+        ProviderType::Cloudflare => {
+            let account_id = r.token("account_id", true, is_id_char, "a Cloudflare id is letters and digits");
+            let zone_id = r.token("zone_id", true, is_id_char, "a Cloudflare id is letters and digits");
+            let api_token = r.secret("api_token", true);
+            let api_url = match r.text("api_url", false) {
+                None => Some(DEFAULT_CLOUDFLARE_API.to_owned()),
+                Some(text) => base_url(r, "api_url", &text).map(|u| u.trim_end_matches('/').to_owned()),
+            };
+            Some(Provider::Cloudflare(CloudflareZone {
+                account_id: account_id?,
+                zone_id: zone_id?,
+                api_token: api_token?,
+                api_url: api_url?,
+            }))
+        }
+        ProviderType::HestiaCp => {
+            let server_url = r
+                .text("server_url", true)
+                .and_then(|text| base_url(r, "server_url", &text))
+                .map(|url| {
+                    let bare = url.trim_end_matches('/');
+                    // An admin may paste the API address itself.
+                    let bare = bare.strip_suffix("/api").unwrap_or(bare);
+                    format!("{bare}/")
+                });
+            let admin_user = r.token("admin_user", true, is_user_char, "a HestiaCP user name is letters, digits, '.', '_' and '-'");
+            let admin_password = r.secret("admin_password", false);
+            let user = r.token("user", true, is_user_char, "a HestiaCP user name is letters, digits, '.', '_' and '-'");
+            Some(Provider::HestiaCp(HestiaZone {
+                server_url: server_url?,
+                admin_user: admin_user?,
+                admin_password: admin_password?,
+                user: user?,
+            }))
+        }
+        ProviderType::PowerDns => {
+            let server_url = r
+                .text("server_url", true)
+                .and_then(|text| base_url(r, "server_url", &text))
+                .map(|url| {
+                    let bare = url.trim_end_matches('/');
+                    let bare = bare.strip_suffix("/api/v1").unwrap_or(bare);
+                    bare.trim_end_matches('/').to_owned()
+                });
+            let api_key = r.secret("api_key", true);
+            let server_id = r
+                .token("server_id", false, is_user_char, "a PowerDNS server id is letters, digits, '.', '_' and '-'")
+                .or_else(|| Some(DEFAULT_POWERDNS_SERVER_ID.to_owned()));
+            Some(Provider::PowerDns(PowerDnsZone {
+                server_url: server_url?,
+                api_key: api_key?,
+                server_id: server_id?,
+            }))
+        }
+    }
+}
+
+fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+fn is_user_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+/// An http(s) base URL without credentials, query or fragment, serialised
+/// the way the URL parser normalises it (lower-case host, default port gone).
+fn base_url(r: &mut RowReader<'_>, field: &str, text: &str) -> Option<String> {
+    let shown = shorten(text);
+    let url = match Url::parse(text) {
+        Ok(url) => url,
+        Err(e) => {
+            r.problem(format!("{field} {shown:?} is not a URL ({e})"));
+            return None;
+        }
+    };
+    let problem = if !matches!(url.scheme(), "http" | "https") {
+        Some("must start with http:// or https://")
+    } else if url.host_str().is_none_or(str::is_empty) {
+        Some("has no host")
+    } else if !url.username().is_empty() || url.password().is_some() {
+        // Never echo it: the user part may hold a password.
+        r.problem(format!(
+            "{field} must not hold a user name or password; put the credential in its own field"
+        ));
+        return None;
+    } else if url.query().is_some() || url.fragment().is_some() {
+        Some("must not have a query or fragment")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => {
+            r.problem(format!("{field} {shown:?} {p}"));
+            None
+        }
+        None => Some(url.to_string()),
+    }
+}
+
+fn read_ca_cert(r: &mut RowReader<'_>) -> Option<String> {
+    let text = r.text("ca_cert", false)?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") || !text.contains("-----END CERTIFICATE-----") {
+        let looks_like_path = !text.contains('\n') && (text.starts_with('/') || text.ends_with(".pem") || text.ends_with(".crt"));
+        r.problem(if looks_like_path {
+            "ca_cert must be the PEM text of a certificate, not a file path".to_owned()
+        } else {
+            "ca_cert must be PEM text with a -----BEGIN CERTIFICATE----- block".to_owned()
+        });
+        return None;
+    }
+    Some(text)
+}
+
+/// A row with every secret replaced by [`KEEP`]. Works on any row, valid or
+/// not, so that even a broken stored row can be shown without its secrets.
+pub fn mask(row: &Array) -> Array {
+    row.iter()
+        .map(|(k, v)| {
+            let secret = matches!(k, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
+            let stored = !matches!(v, Value::Null) && !matches!(v, Value::Str(s) if s.is_empty());
+            let v = if secret && stored { Value::from(KEEP) } else { v.clone() };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// The row to save after an edit form. Fields the form did not send keep
+/// their stored values; a secret that is missing, empty or [`KEEP`] keeps
+/// its stored value, any other value replaces it. The result is validated.
+pub fn merge(stored: &Value, submitted: &Value) -> Result<Zone, ZoneRowError> {
+    let (Value::Array(stored_row), Value::Array(submitted_row)) = (stored, submitted) else {
+        let which = if stored.as_array().is_none() { "stored" } else { "submitted" };
+        return Err(ZoneRowError {
+            zone: "zone row".to_owned(),
+            problems: vec![format!("the {which} zone must be an array")],
+        });
+    };
+    let stored_id = stored_row.get("id").and_then(Id::from_value);
+    let submitted_id = submitted_row.get("id").and_then(Id::from_value);
+    if let (Some(a), Some(b)) = (&stored_id, &submitted_id) {
+        if a != b {
+            return Err(ZoneRowError {
+                zone: format!("zone {a}"),
+                problems: vec![format!("the submitted id {b} is not the stored zone's id {a}")],
+            });
+        }
+    }
+
+    let mut merged = stored_row.clone();
+    for (key, value) in submitted_row.iter() {
+        let is_secret = matches!(key, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
+        let keeps_stored = match value {
+            Value::Null => true,
+            Value::Str(s) => s.trim().is_empty() || s.trim() == KEEP,
+            _ => false,
+        };
+        if is_secret && keeps_stored {
+            continue;
+        }
+        merged.insert(key.clone(), value.clone());
+    }
+    Zone::from_row(&Value::Array(merged), None)
+}
+
+#[cfg(test)]
+mod tests;
