@@ -24,6 +24,9 @@ pub enum ConfigError {
     Ip(IpError),
     #[error(transparent)]
     Vm(#[from] VmError),
+    /// An argument that is not made of arrays and scalars.
+    #[error("{0}")]
+    Input(String),
     #[error("option {0}")]
     Option(String),
     #[error("plan action {0:?} is not one of create, delete, resync")]

@@ -7,14 +7,18 @@
 //! - [`name`], [`reverse`]: DNS names, reverse names and reverse zones.
 //! - [`zone`], [`zone_set`]: zone rows, secrets, matching.
 //! - [`vm`], [`plan`]: the VM array and the records it owns in each zone.
+//! - [`sync`], [`provider`], [`check`]: reading and writing the providers.
 
+pub mod check;
 pub mod error;
 pub mod id;
 pub mod name;
 pub mod plan;
+pub mod provider;
 pub mod reverse;
 mod row;
 pub mod secret;
+pub mod sync;
 pub mod value;
 pub mod vm;
 pub mod zone;

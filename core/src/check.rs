@@ -1,0 +1,37 @@
+//! `DnsZoneManager::test()`: a live check of one zone.
+
+use std::time::Instant;
+
+use crate::provider::Client;
+use crate::sync::report::clean_error;
+use crate::sync::SyncOptions;
+use crate::value::Array;
+use crate::zone::{Provider, Zone};
+
+/// Checks that the zone's provider is reachable, accepts the credentials and
+/// holds a zone of the configured name. Never fails: the outcome is the
+/// array `['ok', 'id', 'zone', 'type', 'message', 'ms']`.
+pub async fn test_zone(zone: &Zone, options: &SyncOptions) -> Array {
+    let started = Instant::now();
+    let client = Client::for_zone(zone, options);
+    let outcome = client.test().await.outcome;
+    let secret = match &zone.provider {
+        Provider::Cloudflare(cf) => cf.api_token.expose(),
+        Provider::HestiaCp(h) => h.admin_password.expose(),
+        Provider::PowerDns(p) => p.api_key.expose(),
+    };
+    let (ok, message) = match outcome {
+        Ok(found) => (true, found),
+        Err(e) => (false, clean_error(&e.to_string(), &[secret])),
+    };
+    Array::new()
+        .with("ok", ok)
+        .with("id", zone.id.to_value())
+        .with("zone", zone.name.as_str())
+        .with("type", zone.provider_type().as_str())
+        .with("message", message)
+        .with(
+            "ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        )
+}

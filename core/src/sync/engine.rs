@@ -1,0 +1,311 @@
+//! Runs planned syncs against the providers: zones concurrently, one read
+//! and one write per zone, every failure kept to the zone or record it hit.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use futures::stream::{self, StreamExt};
+
+use crate::name::DnsName;
+use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
+use crate::provider::{Attempted, Client, RecordSet};
+use crate::sync::diff::{Action, Item, Step, StepKind, ZoneDiff};
+use crate::sync::options::SyncOptions;
+use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef};
+use crate::vm::Vm;
+use crate::zone::{Provider, Zone};
+use crate::zone_set::ZoneSet;
+
+/// What one VM job asks for.
+#[derive(Clone, Copy, Debug)]
+pub enum JobKind<'a> {
+    Create,
+    Delete,
+    Resync,
+    /// Remove what `old` had that the VM no longer has, then resync.
+    Update {
+        old: &'a Vm,
+    },
+    /// Read and report what the action would do; change nothing.
+    Plan(Action),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    pub vm: &'a Vm,
+    pub kind: JobKind<'a>,
+}
+
+impl Job<'_> {
+    fn action_name(&self) -> &'static str {
+        match self.kind {
+            JobKind::Create => "create",
+            JobKind::Delete => "delete",
+            JobKind::Resync => "resync",
+            JobKind::Update { .. } => "update",
+            JobKind::Plan(_) => "plan",
+        }
+    }
+}
+
+/// The sets of every job in one zone.
+struct ZoneWork<'z> {
+    position: usize,
+    zone: &'z Zone,
+    items: Vec<Item<'z>>,
+}
+
+/// Syncs every job and returns one report per job, in job order.
+///
+/// `progress` is called with the job index and each operation as it ends,
+/// on the thread that polls this future (the PHP thread in the extension).
+pub async fn run<'z>(
+    zones: &'z ZoneSet,
+    jobs: &[Job<'_>],
+    options: &SyncOptions,
+    progress: &mut dyn FnMut(usize, &Operation),
+) -> Vec<SyncReport> {
+    let plans: Vec<Vec<(VmPlan<'z>, Action)>> =
+        jobs.iter().map(|job| plans_of(zones, job)).collect();
+    let plan_only = |job: usize| matches!(jobs[job].kind, JobKind::Plan(_));
+
+    let mut reports: Vec<SyncReport> = jobs
+        .iter()
+        .zip(&plans)
+        .map(|(job, plans)| SyncReport {
+            action: job.action_name(),
+            vm: job.vm.id.clone(),
+            fqdn: job.vm.fqdn.to_string(),
+            operations: Vec::new(),
+            unmatched: plans
+                .last()
+                .map(|(p, _)| p.unmatched.iter().map(DnsName::to_string).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+
+    // Input that never reaches a provider is reported first.
+    for (job, plans) in plans.iter().enumerate() {
+        for (plan, _) in plans {
+            for rejected in &plan.rejected {
+                let op = rejected_operation(rejected);
+                progress(job, &op);
+                reports[job].operations.push(op);
+            }
+        }
+    }
+
+    let work = group_by_zone(zones, &plans);
+    let mut finished: BTreeMap<usize, Vec<(usize, Operation)>> = BTreeMap::new();
+    let mut pending = stream::iter(work)
+        .map(|w| sync_zone(w, options, &plan_only))
+        .buffer_unordered(options.concurrency.max(1));
+    while let Some((position, ops)) = pending.next().await {
+        for (job, op) in &ops {
+            progress(*job, op);
+        }
+        finished.insert(position, ops);
+    }
+    // Reports list operations in zone order, whatever order zones ended in.
+    for (job, op) in finished.into_values().flatten() {
+        reports[job].operations.push(op);
+    }
+    reports
+}
+
+/// The plans of a job with the action each one's sets take. An update is
+/// the old VM's delete of what the new VM no longer owns, then a resync.
+fn plans_of<'z>(zones: &'z ZoneSet, job: &Job<'_>) -> Vec<(VmPlan<'z>, Action)> {
+    let new = plan_vm(zones, job.vm);
+    match job.kind {
+        JobKind::Create => vec![(new, Action::Create)],
+        JobKind::Delete => vec![(new, Action::Delete)],
+        JobKind::Resync => vec![(new, Action::Resync)],
+        JobKind::Plan(action) => vec![(new, action)],
+        JobKind::Update { old } => {
+            let mut old_plan = plan_vm(zones, old);
+            let still_owned = |zone: &Zone, name: &DnsName, rrtype: RecordType| {
+                new.zones.iter().any(|zp| {
+                    zp.zone.id == zone.id
+                        && zp
+                            .sets
+                            .iter()
+                            .any(|s| &s.name == name && s.rrtype == rrtype)
+                })
+            };
+            for zp in &mut old_plan.zones {
+                let zone = zp.zone;
+                zp.sets.retain(|s| !still_owned(zone, &s.name, s.rrtype));
+            }
+            old_plan.zones.retain(|zp| !zp.sets.is_empty());
+            // The old VM's bad input was reported when it was deployed.
+            old_plan.rejected.clear();
+            vec![(old_plan, Action::Delete), (new, Action::Resync)]
+        }
+    }
+}
+
+fn group_by_zone<'z>(
+    zones: &'z ZoneSet,
+    plans: &'z [Vec<(VmPlan<'z>, Action)>],
+) -> Vec<ZoneWork<'z>> {
+    zones
+        .zones()
+        .iter()
+        .enumerate()
+        .filter_map(|(position, zone)| {
+            let items: Vec<Item<'z>> = plans
+                .iter()
+                .enumerate()
+                .flat_map(|(job, plans)| {
+                    plans.iter().flat_map(move |(plan, action)| {
+                        plan.zones
+                            .iter()
+                            .filter(|zp| std::ptr::eq(zp.zone, zone))
+                            .flat_map(move |zp| {
+                                zp.sets.iter().map(move |set| Item {
+                                    job,
+                                    set,
+                                    action: *action,
+                                })
+                            })
+                    })
+                })
+                .collect();
+            (!items.is_empty()).then_some(ZoneWork {
+                position,
+                zone,
+                items,
+            })
+        })
+        .collect()
+}
+
+async fn sync_zone(
+    work: ZoneWork<'_>,
+    options: &SyncOptions,
+    plan_only: &dyn Fn(usize) -> bool,
+) -> (usize, Vec<(usize, Operation)>) {
+    let started = Instant::now();
+    let zone = work.zone;
+    let client = Client::for_zone(zone, options);
+    let secrets = secrets_of(zone);
+
+    let mut keys: Vec<(DnsName, RecordType)> = Vec::new();
+    for item in &work.items {
+        let key = (item.set.name.clone(), item.set.rrtype);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+
+    let read: Attempted<Vec<RecordSet>> = client.read(&keys).await;
+    let existing = match read.outcome {
+        Ok(sets) => sets,
+        Err(error) => {
+            let error = clean_error(&error.to_string(), &secrets);
+            let ms = elapsed_ms(started);
+            let ops = work
+                .items
+                .iter()
+                .flat_map(|item| {
+                    ZoneDiff::unread_steps(item).into_iter().map(|step| {
+                        (
+                            item.job,
+                            operation(zone, item, &step, Some(error.clone()), read.attempts, ms),
+                        )
+                    })
+                })
+                .collect();
+            return (work.position, ops);
+        }
+    };
+
+    let diff = ZoneDiff::build(&work.items, &existing);
+    let writes: Vec<usize> = (0..diff.changes.len())
+        .filter(|&c| {
+            work.items
+                .iter()
+                .zip(&diff.change_of_item)
+                .any(|(item, change)| *change == Some(c) && !plan_only(item.job))
+        })
+        .collect();
+    let to_apply: Vec<_> = writes.iter().map(|&c| diff.changes[c].clone()).collect();
+    let applied = if to_apply.is_empty() {
+        Vec::new()
+    } else {
+        client.apply(&to_apply).await
+    };
+    let ms = elapsed_ms(started);
+
+    let mut ops = Vec::new();
+    for ((item, steps), change) in work.items.iter().zip(&diff.steps).zip(&diff.change_of_item) {
+        let outcome = change
+            .and_then(|c| writes.iter().position(|&w| w == c))
+            .and_then(|w| applied.get(w));
+        for step in steps {
+            let (error, attempts) = match (step.kind, outcome) {
+                (StepKind::Keep, _) | (_, None) => (None, read.attempts),
+                (_, Some(done)) => (
+                    done.outcome
+                        .as_ref()
+                        .err()
+                        .map(|e| clean_error(&e.to_string(), &secrets)),
+                    done.attempts,
+                ),
+            };
+            ops.push((item.job, operation(zone, item, step, error, attempts, ms)));
+        }
+    }
+    (work.position, ops)
+}
+
+fn operation(
+    zone: &Zone,
+    item: &Item<'_>,
+    step: &Step,
+    error: Option<String>,
+    attempts: u32,
+    ms: u64,
+) -> Operation {
+    Operation {
+        direction: item.set.direction,
+        step: step.kind,
+        zone: Some(ZoneRef::of(zone)),
+        name: item.set.name.to_string(),
+        rrtype: item.set.rrtype,
+        content: step.content.clone(),
+        ttl: Some(item.set.ttl),
+        error,
+        attempts,
+        ms,
+    }
+}
+
+fn rejected_operation(rejected: &Rejected<'_>) -> Operation {
+    Operation {
+        direction: rejected.direction,
+        step: StepKind::Create,
+        zone: rejected.zone.map(ZoneRef::of),
+        name: rejected.name.clone(),
+        rrtype: rejected.rrtype,
+        content: rejected.content.clone(),
+        ttl: rejected.zone.map(|z| z.ttl),
+        error: Some(rejected.error.clone()),
+        attempts: 0,
+        ms: 0,
+    }
+}
+
+/// The zone's credential, to scrub from any error text a provider echoes.
+fn secrets_of(zone: &Zone) -> Vec<&str> {
+    match &zone.provider {
+        Provider::Cloudflare(cf) => vec![cf.api_token.expose()],
+        Provider::HestiaCp(h) => vec![h.admin_password.expose()],
+        Provider::PowerDns(p) => vec![p.api_key.expose()],
+    }
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,11 @@
+//! The sync engine, shared by every provider: plan, read, diff, apply, report.
+
+pub mod diff;
+pub mod engine;
+pub mod options;
+pub mod report;
+
+pub use diff::Action;
+pub use engine::{run, Job, JobKind};
+pub use options::SyncOptions;
+pub use report::{Operation, SyncReport};

@@ -1,0 +1,167 @@
+//! `DnsSync` options.
+
+use std::time::Duration;
+
+use crate::error::ConfigError;
+use crate::row::describe;
+use crate::value::{Array, Value};
+
+/// How hard to try and how much to do at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Bound on one provider request.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Further tries of a request that failed transiently.
+    pub retries: u32,
+    /// Provider requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            retries: 3,
+            concurrency: 8,
+        }
+    }
+}
+
+/// Option names, with `on_progress` handled by the binding.
+pub const OPTION_NAMES: [&str; 5] = [
+    "timeout",
+    "connect_timeout",
+    "retries",
+    "concurrency",
+    "on_progress",
+];
+
+impl SyncOptions {
+    /// Reads the options array. `on_progress` is the binding's business and
+    /// is skipped here; any other unknown key is refused, so a typo such as
+    /// `timout` does not silently fall back to the default.
+    pub fn from_array(options: &Array) -> Result<Self, ConfigError> {
+        let mut parsed = SyncOptions::default();
+        let mut problems = Vec::new();
+        for (key, value) in options.iter() {
+            let key = key.to_string();
+            match key.as_str() {
+                "timeout" => match seconds(value, 0.001, 3600.0) {
+                    Ok(d) => parsed.timeout = d,
+                    Err(e) => problems.push(format!("timeout {e}")),
+                },
+                "connect_timeout" => match seconds(value, 0.001, 3600.0) {
+                    Ok(d) => parsed.connect_timeout = d,
+                    Err(e) => problems.push(format!("connect_timeout {e}")),
+                },
+                "retries" => match whole(value, 0, 10) {
+                    Ok(n) => parsed.retries = u32::try_from(n).unwrap_or(0),
+                    Err(e) => problems.push(format!("retries {e}")),
+                },
+                "concurrency" => match whole(value, 1, 64) {
+                    Ok(n) => parsed.concurrency = usize::try_from(n).unwrap_or(1),
+                    Err(e) => problems.push(format!("concurrency {e}")),
+                },
+                "on_progress" => {}
+                other => problems.push(format!(
+                    "{other:?} is not known (use {})",
+                    OPTION_NAMES.join(", ")
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(ConfigError::Option(problems.join("; ")))
+        }
+    }
+}
+
+fn seconds(value: &Value, min: f64, max: f64) -> Result<Duration, String> {
+    let secs = match value {
+        Value::Int(n) => *n as f64,
+        Value::Float(x) => *x,
+        Value::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("must be a number of seconds, not {}", describe(value)))?,
+        other => {
+            return Err(format!(
+                "must be a number of seconds, not {}",
+                describe(other)
+            ))
+        }
+    };
+    if secs.is_finite() && (min..=max).contains(&secs) {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!(
+            "must be between {min} and {max} seconds, not {}",
+            describe(value)
+        ))
+    }
+}
+
+fn whole(value: &Value, min: i64, max: i64) -> Result<i64, String> {
+    let n = match value {
+        Value::Int(n) => Some(*n),
+        Value::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        Some(n) => Err(format!("must be {min} to {max}, not {n}")),
+        None => Err(format!("must be a whole number, not {}", describe(value))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_api() {
+        let o = SyncOptions::from_array(&Array::new()).unwrap();
+        assert_eq!(o, SyncOptions::default());
+        assert_eq!(o.timeout, Duration::from_secs(15));
+        assert_eq!(o.connect_timeout, Duration::from_secs(5));
+        assert_eq!((o.retries, o.concurrency), (3, 8));
+    }
+
+    #[test]
+    fn values_are_read_from_ints_floats_and_strings() {
+        let o = SyncOptions::from_array(
+            &Array::new()
+                .with("timeout", 2.5)
+                .with("connect_timeout", "1")
+                .with("retries", 0i64)
+                .with("concurrency", "4")
+                .with("on_progress", "ignored here"),
+        )
+        .unwrap();
+        assert_eq!(o.timeout, Duration::from_millis(2500));
+        assert_eq!(o.connect_timeout, Duration::from_secs(1));
+        assert_eq!((o.retries, o.concurrency), (0, 4));
+    }
+
+    #[test]
+    fn every_bad_option_is_named() {
+        let err = SyncOptions::from_array(
+            &Array::new()
+                .with("timout", 3i64)
+                .with("retries", -1i64)
+                .with("concurrency", "many")
+                .with("timeout", 0i64),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, on_progress); \
+             retries must be 0 to 10, not -1; concurrency must be a whole number, not \"many\"; \
+             timeout must be between 0.001 and 3600 seconds, not 0"
+        );
+    }
+}

@@ -1,0 +1,208 @@
+<?php
+
+// Stubs for puq_dns
+
+namespace PuqDns {
+    /**
+     * Keeps every matching zone's A, AAAA and PTR records in step with a VM.
+     *
+     * Provider and network failures never throw: each operation reports its
+     * own outcome and the rest carries on. Only a malformed VM array throws.
+     */
+    class DnsSync {
+        /**
+         * `$zones` are zone rows as DnsZoneManager takes them. `$options`:
+         * `timeout` (15 s per request), `connect_timeout` (5 s), `retries` (3),
+         * `concurrency` (8 requests in flight) and `on_progress`, a
+         * `callable(array $operation): void` called as each operation ends.
+         *
+         * @throws ConfigException for a bad zone row or option
+         *
+         * @param array $zones
+         * @param array|null $options
+         */
+        public function __construct(array $zones, ?array $options = null) {}
+
+        /**
+         * Deploy: an A/AAAA at the FQDN for each IP and a PTR at each IP's
+         * reverse name in every matching zone.
+         *
+         * @throws ConfigException for a malformed VM array
+         *
+         * @param array $vm
+         * @return array
+         */
+        public function create(array $vm): array {}
+
+        /**
+         * Terminate: no A/AAAA at the FQDN; no PTR at the VM's reverse names
+         * that points at the VM.
+         *
+         * @throws ConfigException for a malformed VM array
+         *
+         * @param array $vm
+         * @return array
+         */
+        public function delete(array $vm): array {}
+
+        /**
+         * Dry run of create, delete or resync: the result and counts that
+         * action would give, with `action => 'plan'`, reading the providers but
+         * changing nothing.
+         *
+         * @throws ConfigException for another action or a malformed VM array
+         *
+         * @param string $action
+         * @param array $vm
+         * @return array
+         */
+        public function plan(string $action, array $vm): array {}
+
+        /**
+         * Set DNS records: exactly what create makes, stale records gone; what
+         * is already right is not touched.
+         *
+         * @throws ConfigException for a malformed VM array
+         *
+         * @param array $vm
+         * @return array
+         */
+        public function resync(array $vm): array {}
+
+        /**
+         * The cron run: resync of each VM with the writes of all VMs merged per
+         * zone. Results are keyed by VM id; a malformed VM array gets a failed
+         * result of its own and never fails another VM.
+         *
+         * @param array $vms
+         * @return array
+         */
+        public function resyncMany(array $vms): array {}
+
+        /**
+         * Change package: what delete($old) removes that $new no longer has,
+         * then resync($new).
+         *
+         * @throws ConfigException for a malformed VM array
+         *
+         * @param array $old
+         * @param array $new
+         * @return array
+         */
+        public function update(array $old, array $new): array {}
+    }
+
+    /**
+     * Validates, normalises, masks, matches and tests DNS zone rows.
+     */
+    class DnsZoneManager {
+        /**
+         * The sentinel that stands in for a stored secret in anything sent to a browser.
+         */
+        public const KEEP = '__KEEP__';
+
+        /**
+         * Validates and normalises every zone row.
+         *
+         * @throws ConfigException listing every problem of every row
+         *
+         * @param array $zones
+         */
+        public function __construct(array $zones) {}
+
+        /**
+         * Every zone, normalised, with secrets replaced by KEEP, plus its `kind`
+         * (`forward`, `reverse4`, `reverse6`) and, for reverse zones, the `range`
+         * of addresses it covers.
+         *
+         * @return array
+         */
+        public function list(): array {}
+
+        /**
+         * One row with its secrets replaced by KEEP. Does not validate, so even a
+         * broken stored row can be shown without its secrets.
+         *
+         * @param array $zone
+         * @return array
+         */
+        public static function mask(array $zone): array {}
+
+        /**
+         * Ids of every zone the DNS name falls in, as given in the rows. Case and
+         * a trailing dot are ignored; an IP address stands for its reverse name.
+         *
+         * @throws ConfigException when the name is not a DNS name
+         *
+         * @param string $name
+         * @return array
+         */
+        public function match(string $name): array {}
+
+        /**
+         * The row to save after an edit form: a secret that is missing, empty or
+         * KEEP keeps its stored value, any other value replaces it; then normalised.
+         *
+         * @throws ConfigException when the merged row is not valid
+         *
+         * @param array $stored
+         * @param array $submitted
+         * @return array
+         */
+        public static function merge(array $stored, array $submitted): array {}
+
+        /**
+         * One row, validated and normalised.
+         *
+         * @throws ConfigException naming the zone, every bad field and why
+         *
+         * @param array $zone
+         * @return array
+         */
+        public static function normalize(array $zone): array {}
+
+        /**
+         * `2.0.168.192.in-addr.arpa`, or the 32-nibble `ip6.arpa` name.
+         *
+         * @throws ConfigException when the text is not a usable address
+         *
+         * @param string $ip
+         * @return string
+         */
+        public static function reverseName(string $ip): string {}
+
+        /**
+         * Live check of the configured zone with this id (int or string):
+         * `['ok' => bool, 'id', 'zone', 'type', 'message' => string, 'ms' => int]`.
+         *
+         * @throws ConfigException when no zone has that id
+         *
+         * @param mixed $id
+         * @return array
+         */
+        public function test(mixed $id): array {}
+
+        /**
+         * The same live check for a row that is not saved yet.
+         *
+         * @throws ConfigException when the row is not valid
+         *
+         * @param array $zone
+         * @return array
+         */
+        public static function testZone(array $zone): array {}
+    }
+}
+
+namespace PuqDns {
+    /**
+     * Base class of every exception puq_dns throws.
+     */
+    class DnsException extends \Exception {}
+
+    /**
+     * A zone row, VM array, option or argument that cannot be used; the
+     * message names the zone or VM, every bad field and why.
+     */
+    class ConfigException extends DnsException {}
+}

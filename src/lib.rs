@@ -1,0 +1,32 @@
+//! puq_dns: the PHP extension. A thin binding over `puq_dns_core`: each class
+//! converts PHP arrays to core values, calls the core and converts back.
+
+#![cfg_attr(windows, feature(abi_vectorcall))]
+
+mod convert;
+mod exceptions;
+mod runtime;
+mod sync;
+mod zone_manager;
+
+use ext_php_rs::prelude::*;
+use ext_php_rs::zend::ModuleEntry;
+use ext_php_rs::{info_table_end, info_table_row, info_table_start};
+
+/// `php --ri puq_dns`.
+extern "C" fn module_info(_module: *mut ModuleEntry) {
+    info_table_start!();
+    info_table_row!("puq_dns support", "enabled");
+    info_table_row!("version", puq_dns_core::VERSION);
+    info_table_row!("providers", "cloudflare, hestiacp, powerdns");
+    info_table_end!();
+}
+
+#[php_module]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .startup_function(exceptions::register)
+        .class::<zone_manager::DnsZoneManager>()
+        .class::<sync::DnsSync>()
+        .info_function(module_info)
+}

@@ -1,0 +1,233 @@
+//! `PuqDns\DnsSync`: deploy, terminate, resync and update a VM's records.
+
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ArrayKey, ZendCallable, ZendHashTable, Zval};
+use puq_dns_core::sync::{run, Action, Job, JobKind, Operation, SyncOptions, SyncReport};
+use puq_dns_core::{Array, ConfigError, Id, Key, Value, Vm, ZoneSet};
+
+use crate::convert::{array_from_php, array_to_php, value_from_php};
+use crate::exceptions::config_exception;
+use crate::runtime::block_on;
+
+/// Keeps every matching zone's A, AAAA and PTR records in step with a VM.
+///
+/// Provider and network failures never throw: each operation reports its
+/// own outcome and the rest carries on. Only a malformed VM array throws.
+#[php_class]
+#[php(name = "PuqDns\\DnsSync")]
+pub struct DnsSync {
+    zones: ZoneSet,
+    options: SyncOptions,
+    /// `callable(array $operation): void`, called on the PHP thread.
+    on_progress: Option<Zval>,
+}
+
+fn read_vm(vm: &ZendHashTable, what: &str) -> PhpResult<Vm> {
+    let value = array_from_php(vm, what).map_err(config_exception)?;
+    Vm::from_value(&Value::Array(value)).map_err(|e| config_exception(e.into()))
+}
+
+impl DnsSync {
+    /// Runs jobs with live progress. A progress callback that throws is not
+    /// called again; the sync still finishes, so no zone is left half done,
+    /// and PHP then raises the callback's exception.
+    fn execute(&self, jobs: &[Job<'_>]) -> PhpResult<Vec<SyncReport>> {
+        let callable = self
+            .on_progress
+            .as_ref()
+            .and_then(|z| ZendCallable::new(z).ok());
+        let mut failed = false;
+        let mut progress = |_job: usize, op: &Operation| {
+            let Some(callable) = callable.as_ref() else {
+                return;
+            };
+            if failed {
+                return;
+            }
+            let Value::Array(payload) = op.to_value() else {
+                return;
+            };
+            let payload = array_to_php(payload);
+            if callable.try_call(vec![&payload]).is_err() {
+                failed = true;
+            }
+        };
+        block_on(run(&self.zones, jobs, &self.options, &mut progress))
+    }
+
+    fn one(&self, job: Job<'_>) -> PhpResult<ZBox<ZendHashTable>> {
+        let mut reports = self.execute(&[job])?;
+        let report = reports.pop().map(|r| r.to_value()).unwrap_or_default();
+        Ok(array_to_php(report))
+    }
+}
+
+#[php_impl]
+impl DnsSync {
+    /// `$zones` are zone rows as DnsZoneManager takes them. `$options`:
+    /// `timeout` (15 s per request), `connect_timeout` (5 s), `retries` (3),
+    /// `concurrency` (8 requests in flight) and `on_progress`, a
+    /// `callable(array $operation): void` called as each operation ends.
+    ///
+    /// @throws ConfigException for a bad zone row or option
+    #[php(optional = options)]
+    pub fn __construct(zones: &ZendHashTable, options: Option<&ZendHashTable>) -> PhpResult<Self> {
+        let rows = array_from_php(zones, "zones").map_err(config_exception)?;
+        let zones = ZoneSet::from_rows(&Value::Array(rows)).map_err(config_exception)?;
+        let mut plain = Array::new();
+        let mut on_progress = None;
+        for (key, value) in options.into_iter().flat_map(ZendHashTable::iter) {
+            let is_progress = matches!(&key, ArrayKey::Str(k) if *k == "on_progress")
+                || matches!(&key, ArrayKey::String(k) if k == "on_progress");
+            if is_progress {
+                if value.is_null() {
+                    continue;
+                }
+                if !value.is_callable() {
+                    return Err(config_exception(ConfigError::Option(
+                        "on_progress must be callable".into(),
+                    )));
+                }
+                on_progress = Some(value.shallow_clone());
+                continue;
+            }
+            let key = match key {
+                ArrayKey::Long(n) => Key::Int(n),
+                other => Key::Str(other.to_string()),
+            };
+            let value =
+                value_from_php(value, &format!("options[{key}]")).map_err(config_exception)?;
+            plain.insert(key, value);
+        }
+        let options = SyncOptions::from_array(&plain).map_err(config_exception)?;
+        Ok(Self {
+            zones,
+            options,
+            on_progress,
+        })
+    }
+
+    /// Deploy: an A/AAAA at the FQDN for each IP and a PTR at each IP's
+    /// reverse name in every matching zone.
+    ///
+    /// @throws ConfigException for a malformed VM array
+    pub fn create(&self, vm: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+        let vm = read_vm(vm, "vm")?;
+        self.one(Job {
+            vm: &vm,
+            kind: JobKind::Create,
+        })
+    }
+
+    /// Terminate: no A/AAAA at the FQDN; no PTR at the VM's reverse names
+    /// that points at the VM.
+    ///
+    /// @throws ConfigException for a malformed VM array
+    pub fn delete(&self, vm: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+        let vm = read_vm(vm, "vm")?;
+        self.one(Job {
+            vm: &vm,
+            kind: JobKind::Delete,
+        })
+    }
+
+    /// Set DNS records: exactly what create makes, stale records gone; what
+    /// is already right is not touched.
+    ///
+    /// @throws ConfigException for a malformed VM array
+    pub fn resync(&self, vm: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+        let vm = read_vm(vm, "vm")?;
+        self.one(Job {
+            vm: &vm,
+            kind: JobKind::Resync,
+        })
+    }
+
+    /// Change package: what delete($old) removes that $new no longer has,
+    /// then resync($new).
+    ///
+    /// @throws ConfigException for a malformed VM array
+    pub fn update(
+        &self,
+        old: &ZendHashTable,
+        new: &ZendHashTable,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let old = read_vm(old, "old")?;
+        let new = read_vm(new, "new")?;
+        self.one(Job {
+            vm: &new,
+            kind: JobKind::Update { old: &old },
+        })
+    }
+
+    /// The cron run: resync of each VM with the writes of all VMs merged per
+    /// zone. Results are keyed by VM id; a malformed VM array gets a failed
+    /// result of its own and never fails another VM.
+    pub fn resync_many(&self, vms: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+        let mut parsed: Vec<(Key, Result<Vm, String>)> = Vec::new();
+        for (key, value) in vms.iter() {
+            let key = match key {
+                ArrayKey::Long(n) => Key::Int(n),
+                other => Key::Str(other.to_string()),
+            };
+            let vm = value_from_php(value, &format!("vms[{key}]"))
+                .map_err(|e| e.to_string())
+                .and_then(|v| Vm::from_value(&v).map_err(|e| e.to_string()));
+            parsed.push((key, vm));
+        }
+        let jobs: Vec<Job<'_>> = parsed
+            .iter()
+            .filter_map(|(_, vm)| vm.as_ref().ok())
+            .map(|vm| Job {
+                vm,
+                kind: JobKind::Resync,
+            })
+            .collect();
+        let mut reports = self.execute(&jobs)?.into_iter();
+        let mut results = Array::new();
+        for (key, vm) in &parsed {
+            match vm {
+                Ok(vm) => {
+                    if let Some(report) = reports.next() {
+                        results.insert(vm.id.to_key(), report.to_value());
+                    }
+                }
+                Err(error) => {
+                    let id = key_id(key);
+                    results.insert(
+                        id.to_key(),
+                        SyncReport::invalid_vm("resync", id, error).to_value(),
+                    );
+                }
+            }
+        }
+        Ok(array_to_php(results))
+    }
+
+    /// Dry run of create, delete or resync: the result and counts that
+    /// action would give, with `action => 'plan'`, reading the providers but
+    /// changing nothing.
+    ///
+    /// @throws ConfigException for another action or a malformed VM array
+    pub fn plan(&self, action: &str, vm: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+        let action = match action {
+            "create" => Action::Create,
+            "delete" => Action::Delete,
+            "resync" => Action::Resync,
+            other => return Err(config_exception(ConfigError::PlanAction(other.to_owned()))),
+        };
+        let vm = read_vm(vm, "vm")?;
+        self.one(Job {
+            vm: &vm,
+            kind: JobKind::Plan(action),
+        })
+    }
+}
+
+fn key_id(key: &Key) -> Id {
+    match key {
+        Key::Int(n) => Id::Int(*n),
+        Key::Str(s) => Id::Str(s.clone()),
+    }
+}
