@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::http::Transport;
 use crate::provider::Client;
 use crate::sync::report::clean_error;
 use crate::sync::SyncOptions;
@@ -13,7 +14,7 @@ use crate::zone::{Provider, Zone};
 /// array `['ok', 'id', 'zone', 'type', 'message', 'ms']`.
 pub async fn test_zone(zone: &Zone, options: &SyncOptions) -> Array {
     let started = Instant::now();
-    let client = Client::for_zone(zone, options);
+    let client = Client::for_zone(zone, &Transport::new(options));
     let outcome = client.test().await.outcome;
     let secret = match &zone.provider {
         Provider::Cloudflare(cf) => cf.api_token.expose(),

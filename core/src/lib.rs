@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod error;
+pub mod http;
 pub mod id;
 pub mod name;
 pub mod plan;

@@ -26,14 +26,20 @@ pub enum NameError {
     #[error("{name:?} has an empty label")]
     EmptyLabel { name: String },
     #[error("{name:?} has a label of {len} bytes ({label:?}); a label holds at most 63")]
-    LabelTooLong { name: String, label: String, len: usize },
+    LabelTooLong {
+        name: String,
+        label: String,
+        len: usize,
+    },
     #[error("{name:?} is {len} bytes long; a DNS name holds at most 253")]
     TooLong { name: String, len: usize },
     #[error("{name:?} contains {ch:?}, which a DNS name cannot hold")]
     BadChar { name: String, ch: char },
     #[error("{name:?} is not ASCII; write an internationalised name in its punycode (xn--) form")]
     NotAscii { name: String },
-    #[error("{name:?} contains '/', which only RFC 2317 reverse zones under in-addr.arpa may hold")]
+    #[error(
+        "{name:?} contains '/', which only RFC 2317 reverse zones under in-addr.arpa may hold"
+    )]
     SlashOutsideReverse { name: String },
 }
 

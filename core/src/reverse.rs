@@ -33,7 +33,9 @@ pub fn parse_ip(text: &str) -> Result<IpAddr, IpError> {
     if trimmed.contains('/') {
         return Err(IpError::Cidr(given));
     }
-    let ip: IpAddr = trimmed.parse().map_err(|_| IpError::Invalid(given.clone()))?;
+    let ip: IpAddr = trimmed
+        .parse()
+        .map_err(|_| IpError::Invalid(given.clone()))?;
     if let IpAddr::V6(v6) = ip {
         if let Some(v4) = v6.to_ipv4_mapped() {
             return Err(IpError::V4Mapped { given, v4 });
@@ -163,7 +165,11 @@ fn labels_below(zone: &DnsName, suffix_labels: usize) -> Vec<&str> {
 
 fn parse_octet(label: &str) -> Option<u8> {
     let canonical = label == "0" || !label.starts_with('0');
-    if canonical && !label.is_empty() && label.len() <= 3 && label.bytes().all(|b| b.is_ascii_digit()) {
+    if canonical
+        && !label.is_empty()
+        && label.len() <= 3
+        && label.bytes().all(|b| b.is_ascii_digit())
+    {
         label.parse().ok()
     } else {
         None
@@ -243,7 +249,8 @@ impl Reverse4Zone {
         let labels: Vec<&str> = labels_below(name, 2);
         match labels.as_slice() {
             [a, b, c, d] => {
-                let address: Option<Vec<u8>> = [a, b, c, d].iter().map(|l| parse_octet(l)).collect();
+                let address: Option<Vec<u8>> =
+                    [a, b, c, d].iter().map(|l| parse_octet(l)).collect();
                 matches!(address.as_deref(), Some([a, b, c, d])
                     if [*a, *b, *c] == self.octets[..] && (first..=last).contains(d))
             }
@@ -267,7 +274,8 @@ impl Reverse4Zone {
 /// Reads `0/26` (start and prefix length) or `0-63` (first and last octet).
 fn parse_classless(label: &str) -> Result<(u8, u8), String> {
     if let Some((start, prefix)) = label.split_once('/') {
-        let start = parse_octet(start).ok_or_else(|| format!("{start:?} in {label:?} is not an octet"))?;
+        let start =
+            parse_octet(start).ok_or_else(|| format!("{start:?} in {label:?} is not an octet"))?;
         let prefix: u8 = prefix
             .parse()
             .ok()
@@ -278,10 +286,15 @@ fn parse_classless(label: &str) -> Result<(u8, u8), String> {
             return Err(format!("{start} is not the start of a /{prefix} block"));
         }
         let last = u16::from(start) + size - 1;
-        Ok((start, u8::try_from(last).map_err(|_| format!("{label:?} runs past 255"))?))
+        Ok((
+            start,
+            u8::try_from(last).map_err(|_| format!("{label:?} runs past 255"))?,
+        ))
     } else if let Some((first, last)) = label.split_once('-') {
-        let first = parse_octet(first).ok_or_else(|| format!("{first:?} in {label:?} is not an octet"))?;
-        let last = parse_octet(last).ok_or_else(|| format!("{last:?} in {label:?} is not an octet"))?;
+        let first =
+            parse_octet(first).ok_or_else(|| format!("{first:?} in {label:?} is not an octet"))?;
+        let last =
+            parse_octet(last).ok_or_else(|| format!("{last:?} in {label:?} is not an octet"))?;
         if first > last {
             return Err(format!("the range {label:?} ends before it starts"));
         }
@@ -327,7 +340,10 @@ impl Reverse6Zone {
         let mut high = [0xfu8; 32];
         low[..self.nibbles.len()].copy_from_slice(&self.nibbles);
         high[..self.nibbles.len()].copy_from_slice(&self.nibbles);
-        IpRange::new(IpAddr::V6(from_nibbles(low)), IpAddr::V6(from_nibbles(high)))
+        IpRange::new(
+            IpAddr::V6(from_nibbles(low)),
+            IpAddr::V6(from_nibbles(high)),
+        )
     }
 }
 
@@ -363,7 +379,10 @@ impl fmt::Display for IpRange {
                 let aligned = span.count_ones() == 32 - u32::from(prefix)
                     && u32::from(a) & span == 0
                     && u32::from(b) & span == span;
-                Ipv4Net::new(a, prefix).ok().filter(|_| aligned).map(|n| n.to_string())
+                Ipv4Net::new(a, prefix)
+                    .ok()
+                    .filter(|_| aligned)
+                    .map(|n| n.to_string())
             }
             (IpAddr::V6(a), IpAddr::V6(b)) => {
                 let span = u128::from(a) ^ u128::from(b);
@@ -371,7 +390,10 @@ impl fmt::Display for IpRange {
                 let aligned = span.count_ones() == 128 - u32::from(prefix)
                     && u128::from(a) & span == 0
                     && u128::from(b) & span == span;
-                Ipv6Net::new(a, prefix).ok().filter(|_| aligned).map(|n| n.to_string())
+                Ipv6Net::new(a, prefix)
+                    .ok()
+                    .filter(|_| aligned)
+                    .map(|n| n.to_string())
             }
             _ => None,
         };
@@ -407,7 +429,10 @@ mod tests {
 
     #[test]
     fn reverse_names() {
-        assert_eq!(reverse_name(ip("192.168.0.2")).as_str(), "2.0.168.192.in-addr.arpa");
+        assert_eq!(
+            reverse_name(ip("192.168.0.2")).as_str(),
+            "2.0.168.192.in-addr.arpa"
+        );
         assert_eq!(
             reverse_name(ip("2001:db8::567:89ab")).as_str(),
             "b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
@@ -436,8 +461,14 @@ mod tests {
             Err("\"0.0.0.0\" is the unspecified address and cannot be a VM's address".to_owned())
         );
         assert!(matches!(parse_ip("::1"), Err(IpError::NotUnicast { .. })));
-        assert!(matches!(parse_ip("ff02::1"), Err(IpError::NotUnicast { .. })));
-        assert!(matches!(parse_ip("255.255.255.255"), Err(IpError::NotUnicast { .. })));
+        assert!(matches!(
+            parse_ip("ff02::1"),
+            Err(IpError::NotUnicast { .. })
+        ));
+        assert!(matches!(
+            parse_ip("255.255.255.255"),
+            Err(IpError::NotUnicast { .. })
+        ));
         assert!(matches!(parse_ip(""), Err(IpError::Invalid(_))));
         assert!(matches!(parse_ip("fe80::1%eth0"), Err(IpError::Invalid(_))));
     }
@@ -454,7 +485,11 @@ mod tests {
 
     #[test]
     fn malformed_reverse_zones_are_named() {
-        let err = |z: &str| ZoneKind::of(&name(z)).map_err(|e| e.to_string()).unwrap_err();
+        let err = |z: &str| {
+            ZoneKind::of(&name(z))
+                .map_err(|e| e.to_string())
+                .unwrap_err()
+        };
         assert_eq!(
             err("foo.2.0.192.in-addr.arpa"),
             "\"foo.2.0.192.in-addr.arpa\" is under in-addr.arpa but \"foo\" is not an octet (0-255)"
@@ -479,7 +514,12 @@ mod tests {
 
     #[test]
     fn ipv4_reverse_at_any_level_of_delegation() {
-        for zone in ["2.0.192.in-addr.arpa", "0.192.in-addr.arpa", "192.in-addr.arpa", "in-addr.arpa"] {
+        for zone in [
+            "2.0.192.in-addr.arpa",
+            "0.192.in-addr.arpa",
+            "192.in-addr.arpa",
+            "in-addr.arpa",
+        ] {
             let z = v4zone(zone);
             assert!(z.contains("192.0.2.10".parse().unwrap()), "{zone}");
             assert_eq!(
@@ -501,7 +541,9 @@ mod tests {
             assert!(!z.contains("192.0.2.64".parse().unwrap()));
             assert!(!z.contains("192.0.3.5".parse().unwrap()));
             assert_eq!(
-                z.record_name(&zn, "192.0.2.5".parse().unwrap()).unwrap().as_str(),
+                z.record_name(&zn, "192.0.2.5".parse().unwrap())
+                    .unwrap()
+                    .as_str(),
                 format!("5.{zone}")
             );
             assert!(z.holds_name(&zn, &name(&format!("5.{zone}"))));
@@ -521,7 +563,9 @@ mod tests {
         };
         assert!(z.contains("2001:db8::1".parse().unwrap()));
         assert!(!z.contains("2001:db9::1".parse().unwrap()));
-        let ZoneKind::Reverse6(root) = kind("ip6.arpa") else { panic!() };
+        let ZoneKind::Reverse6(root) = kind("ip6.arpa") else {
+            panic!()
+        };
         assert!(root.contains("2001:db9::1".parse().unwrap()));
     }
 

@@ -69,7 +69,10 @@ impl Vm {
             Some(v) => {
                 let id = Id::from_value(v);
                 if id.is_none() {
-                    r.problem(format!("id must be an int or a string, not {}", describe(v)));
+                    r.problem(format!(
+                        "id must be an int or a string, not {}",
+                        describe(v)
+                    ));
                 }
                 id
             }
@@ -97,7 +100,9 @@ impl Vm {
             }
         };
 
-        let ttl = r.number("ttl", 1, MAX_TTL).and_then(|t| u32::try_from(t).ok());
+        let ttl = r
+            .number("ttl", 1, MAX_TTL)
+            .and_then(|t| u32::try_from(t).ok());
 
         let addresses = match row.get("ips") {
             None | Some(Value::Null) => {
@@ -183,9 +188,9 @@ fn read_address(entry: &Value, fqdn: Option<&DnsName>) -> VmAddress {
         }
     };
     let custom = match reverse {
-        Some(Value::Str(s)) if !s.trim().is_empty() => Some(
-            DnsName::parse(s.trim()).map_err(|e| format!("the reverse name for {ip} {e}")),
-        ),
+        Some(Value::Str(s)) if !s.trim().is_empty() => {
+            Some(DnsName::parse(s.trim()).map_err(|e| format!("the reverse name for {ip} {e}")))
+        }
         None | Some(Value::Null) | Some(Value::Str(_)) => None,
         Some(other) => Some(Err(format!(
             "the reverse name for {ip} must be a string, not {}",
@@ -197,9 +202,7 @@ fn read_address(entry: &Value, fqdn: Option<&DnsName>) -> VmAddress {
         Some(target) => target,
         // The FQDN is always known when the VM is valid; without it the VM
         // is rejected anyway, so this value is never used.
-        None => fqdn
-            .cloned()
-            .ok_or_else(|| "the VM has no FQDN".to_owned()),
+        None => fqdn.cloned().ok_or_else(|| "the VM has no FQDN".to_owned()),
     };
     VmAddress::Valid {
         ip,
@@ -258,7 +261,11 @@ mod tests {
     #[test]
     fn custom_reverse_becomes_the_ptr_target() {
         let ips = Array::list([
-            Value::from(Array::new().with("ip", "192.0.2.8").with("reverse", "Mail.Example.com")),
+            Value::from(
+                Array::new()
+                    .with("ip", "192.0.2.8")
+                    .with("reverse", "Mail.Example.com"),
+            ),
             Value::from(Array::new().with("ip", "192.0.2.9").with("reverse", "")),
         ]);
         let vm = vm(base().with("ips", ips)).unwrap();
@@ -268,7 +275,10 @@ mod tests {
             .collect();
         assert_eq!(
             targets,
-            ["192.0.2.8 mail.example.com", "192.0.2.9 5551-1776530141.puqcloud.com"]
+            [
+                "192.0.2.8 mail.example.com",
+                "192.0.2.9 5551-1776530141.puqcloud.com"
+            ]
         );
     }
 
@@ -280,7 +290,11 @@ mod tests {
             Value::from("::ffff:192.0.2.1"),
             Value::from(7i64),
             Value::from(Array::new().with("reverse", "x.example.com")),
-            Value::from(Array::new().with("ip", "192.0.2.10").with("reverse", "bad name")),
+            Value::from(
+                Array::new()
+                    .with("ip", "192.0.2.10")
+                    .with("reverse", "bad name"),
+            ),
             Value::from("192.0.2.7"),
         ]);
         let vm = vm(base().with("ips", ips)).unwrap();
@@ -303,7 +317,11 @@ mod tests {
             ]
         );
         let bad_reverse = vm.addresses.iter().find_map(|a| match a {
-            VmAddress::Valid { ip, ptr_target: Err(e), .. } => Some(format!("{ip}: {e}")),
+            VmAddress::Valid {
+                ip,
+                ptr_target: Err(e),
+                ..
+            } => Some(format!("{ip}: {e}")),
             _ => None,
         });
         assert_eq!(
@@ -332,7 +350,10 @@ mod tests {
         let err = vm(base().with("id", 1.5)).unwrap_err();
         assert_eq!(err, "VM: id must be an int or a string, not 1.5");
         let err = vm(Array::new().with("id", 3i64).with("fqdn", "x.example.com")).unwrap_err();
-        assert_eq!(err, "VM 3: ips is required (a list of addresses; [] for none)");
+        assert_eq!(
+            err,
+            "VM 3: ips is required (a list of addresses; [] for none)"
+        );
     }
 
     #[test]

@@ -168,7 +168,10 @@ impl Zone {
             Some(v) => {
                 let id = Id::from_value(v);
                 if id.is_none() {
-                    r.problem(format!("id must be an int or a string, not {}", describe(v)));
+                    r.problem(format!(
+                        "id must be an int or a string, not {}",
+                        describe(v)
+                    ));
                 }
                 id
             }
@@ -248,7 +251,9 @@ impl Zone {
                 name,
                 kind,
                 provider,
-                ttl: ttl.and_then(|t| u32::try_from(t).ok()).unwrap_or(DEFAULT_TTL),
+                ttl: ttl
+                    .and_then(|t| u32::try_from(t).ok())
+                    .unwrap_or(DEFAULT_TTL),
                 verify_tls,
                 ca_cert,
                 extra,
@@ -363,12 +368,24 @@ fn is_known_field(key: &str) -> bool {
 fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provider> {
     match provider {
         ProviderType::Cloudflare => {
-            let account_id = r.token("account_id", true, is_id_char, "a Cloudflare id is letters and digits");
-            let zone_id = r.token("zone_id", true, is_id_char, "a Cloudflare id is letters and digits");
+            let account_id = r.token(
+                "account_id",
+                true,
+                is_id_char,
+                "a Cloudflare id is letters and digits",
+            );
+            let zone_id = r.token(
+                "zone_id",
+                true,
+                is_id_char,
+                "a Cloudflare id is letters and digits",
+            );
             let api_token = r.secret("api_token", true);
             let api_url = match r.text("api_url", false) {
                 None => Some(DEFAULT_CLOUDFLARE_API.to_owned()),
-                Some(text) => base_url(r, "api_url", &text).map(|u| u.trim_end_matches('/').to_owned()),
+                Some(text) => {
+                    base_url(r, "api_url", &text).map(|u| u.trim_end_matches('/').to_owned())
+                }
             };
             Some(Provider::Cloudflare(CloudflareZone {
                 account_id: account_id?,
@@ -387,9 +404,19 @@ fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provid
                     let bare = bare.strip_suffix("/api").unwrap_or(bare);
                     format!("{bare}/")
                 });
-            let admin_user = r.token("admin_user", true, is_user_char, "a HestiaCP user name is letters, digits, '.', '_' and '-'");
+            let admin_user = r.token(
+                "admin_user",
+                true,
+                is_user_char,
+                "a HestiaCP user name is letters, digits, '.', '_' and '-'",
+            );
             let admin_password = r.secret("admin_password", false);
-            let user = r.token("user", true, is_user_char, "a HestiaCP user name is letters, digits, '.', '_' and '-'");
+            let user = r.token(
+                "user",
+                true,
+                is_user_char,
+                "a HestiaCP user name is letters, digits, '.', '_' and '-'",
+            );
             Some(Provider::HestiaCp(HestiaZone {
                 server_url: server_url?,
                 admin_user: admin_user?,
@@ -408,7 +435,12 @@ fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provid
                 });
             let api_key = r.secret("api_key", true);
             let server_id = r
-                .token("server_id", false, is_user_char, "a PowerDNS server id is letters, digits, '.', '_' and '-'")
+                .token(
+                    "server_id",
+                    false,
+                    is_user_char,
+                    "a PowerDNS server id is letters, digits, '.', '_' and '-'",
+                )
                 .or_else(|| Some(DEFAULT_POWERDNS_SERVER_ID.to_owned()));
             Some(Provider::PowerDns(PowerDnsZone {
                 server_url: server_url?,
@@ -464,8 +496,10 @@ fn base_url(r: &mut RowReader<'_>, field: &str, text: &str) -> Option<String> {
 
 fn read_ca_cert(r: &mut RowReader<'_>) -> Option<String> {
     let text = r.text("ca_cert", false)?;
-    if !text.contains("-----BEGIN CERTIFICATE-----") || !text.contains("-----END CERTIFICATE-----") {
-        let looks_like_path = !text.contains('\n') && (text.starts_with('/') || text.ends_with(".pem") || text.ends_with(".crt"));
+    if !text.contains("-----BEGIN CERTIFICATE-----") || !text.contains("-----END CERTIFICATE-----")
+    {
+        let looks_like_path = !text.contains('\n')
+            && (text.starts_with('/') || text.ends_with(".pem") || text.ends_with(".crt"));
         r.problem(if looks_like_path {
             "ca_cert must be the PEM text of a certificate, not a file path".to_owned()
         } else {
@@ -481,9 +515,14 @@ fn read_ca_cert(r: &mut RowReader<'_>) -> Option<String> {
 pub fn mask(row: &Array) -> Array {
     row.iter()
         .map(|(k, v)| {
-            let secret = matches!(k, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
+            let secret =
+                matches!(k, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
             let stored = !matches!(v, Value::Null) && !matches!(v, Value::Str(s) if s.is_empty());
-            let v = if secret && stored { Value::from(KEEP) } else { v.clone() };
+            let v = if secret && stored {
+                Value::from(KEEP)
+            } else {
+                v.clone()
+            };
             (k.clone(), v)
         })
         .collect()
@@ -494,7 +533,11 @@ pub fn mask(row: &Array) -> Array {
 /// its stored value, any other value replaces it. The result is validated.
 pub fn merge(stored: &Value, submitted: &Value) -> Result<Zone, ZoneRowError> {
     let (Value::Array(stored_row), Value::Array(submitted_row)) = (stored, submitted) else {
-        let which = if stored.as_array().is_none() { "stored" } else { "submitted" };
+        let which = if stored.as_array().is_none() {
+            "stored"
+        } else {
+            "submitted"
+        };
         return Err(ZoneRowError {
             zone: "zone row".to_owned(),
             problems: vec![format!("the {which} zone must be an array")],
@@ -506,14 +549,17 @@ pub fn merge(stored: &Value, submitted: &Value) -> Result<Zone, ZoneRowError> {
         if a != b {
             return Err(ZoneRowError {
                 zone: format!("zone {a}"),
-                problems: vec![format!("the submitted id {b} is not the stored zone's id {a}")],
+                problems: vec![format!(
+                    "the submitted id {b} is not the stored zone's id {a}"
+                )],
             });
         }
     }
 
     let mut merged = stored_row.clone();
     for (key, value) in submitted_row.iter() {
-        let is_secret = matches!(key, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
+        let is_secret =
+            matches!(key, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
         let keeps_stored = match value {
             Value::Null => true,
             Value::Str(s) => s.trim().is_empty() || s.trim() == KEEP,

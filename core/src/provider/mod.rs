@@ -4,13 +4,16 @@
 //! Providers keep no planning logic: the engine decides what to change and
 //! hands each provider only the sets at the VM's own names.
 
+pub mod powerdns;
+
 use std::fmt;
 
 use thiserror::Error;
 
+use crate::http::Transport;
 use crate::name::DnsName;
 use crate::plan::RecordType;
-use crate::zone::{ProviderType, Zone};
+use crate::zone::{Provider, ProviderType, Zone};
 
 /// A record as a provider holds it. `content` is normalised by the provider
 /// (addresses in canonical text, names lower case without the trailing dot)
@@ -89,54 +92,89 @@ pub struct Attempted<T> {
 }
 
 impl<T> Attempted<T> {
-    pub fn once(outcome: Result<T, ProviderError>) -> Self {
+    /// A call that failed before any request was made.
+    fn unsent(error: Option<ProviderError>) -> Self {
         Self {
-            outcome,
-            attempts: 1,
+            outcome: Err(
+                error.unwrap_or_else(|| ProviderError::Refused("no request was made".into()))
+            ),
+            attempts: 0,
         }
+    }
+}
+
+/// Canonical text of a record's content, so that what a provider holds
+/// compares equal to what the VM wants: addresses as Rust prints them
+/// (`2001:db8::1`), names in lower case without the trailing dot.
+pub fn normalize_content(rrtype: RecordType, content: &str) -> String {
+    let content = content.trim();
+    match rrtype {
+        RecordType::A | RecordType::Aaaa => content
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|_| content.to_owned()),
+        RecordType::Ptr => content.trim_end_matches('.').to_ascii_lowercase(),
     }
 }
 
 /// A connected provider for one zone.
 pub enum Client {
-    /// A provider this build cannot talk to yet; every call fails with
-    /// [`ProviderError::Unsupported`] and makes no request.
+    PowerDns(powerdns::PowerDnsClient),
+    /// The zone's client could not be set up (a bad `ca_cert`); every call
+    /// fails with that error and makes no request.
+    Broken(ProviderError),
+    /// A provider this build cannot talk to yet.
     Unsupported(ProviderType),
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Client::PowerDns(c) => write!(f, "Client::PowerDns({})", c.zone_url()),
+            Client::Broken(e) => write!(f, "Client::Broken({e})"),
             Client::Unsupported(t) => write!(f, "Client::Unsupported({t})"),
         }
     }
 }
 
 impl Client {
-    pub fn for_zone(zone: &Zone, _options: &crate::sync::SyncOptions) -> Client {
-        Client::Unsupported(zone.provider_type())
+    pub fn for_zone(zone: &Zone, transport: &Transport) -> Client {
+        let http = match transport.client_for(zone) {
+            Ok(http) => http,
+            Err(e) => return Client::Broken(e),
+        };
+        match &zone.provider {
+            Provider::PowerDns(config) => {
+                Client::PowerDns(powerdns::PowerDnsClient::new(http, zone, config))
+            }
+            other => Client::Unsupported(other.kind()),
+        }
+    }
+
+    fn unusable(&self) -> Option<ProviderError> {
+        match self {
+            Client::Broken(e) => Some(e.clone()),
+            Client::Unsupported(t) => Some(ProviderError::Unsupported(*t)),
+            Client::PowerDns(_) => None,
+        }
     }
 
     /// Reads the sets at the given names and types. A set that does not
     /// exist comes back empty.
-    pub async fn read(&self, _keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
+    pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
         match self {
-            Client::Unsupported(t) => Attempted {
-                outcome: Err(ProviderError::Unsupported(*t)),
-                attempts: 0,
-            },
+            Client::PowerDns(c) => c.read(keys).await,
+            _ => Attempted::unsent(self.unusable()),
         }
     }
 
     /// Applies changes; one outcome per change, in order.
     pub async fn apply(&self, changes: &[Change]) -> Vec<Attempted<()>> {
         match self {
-            Client::Unsupported(t) => changes
+            Client::PowerDns(c) => c.apply(changes).await,
+            _ => changes
                 .iter()
-                .map(|_| Attempted {
-                    outcome: Err(ProviderError::Unsupported(*t)),
-                    attempts: 0,
-                })
+                .map(|_| Attempted::unsent(self.unusable()))
                 .collect(),
         }
     }
@@ -146,10 +184,8 @@ impl Client {
     /// description of what was found.
     pub async fn test(&self) -> Attempted<String> {
         match self {
-            Client::Unsupported(t) => Attempted {
-                outcome: Err(ProviderError::Unsupported(*t)),
-                attempts: 0,
-            },
+            Client::PowerDns(c) => c.test().await,
+            _ => Attempted::unsent(self.unusable()),
         }
     }
 }

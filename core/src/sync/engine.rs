@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
 
+use crate::http::Transport;
 use crate::name::DnsName;
 use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
 use crate::provider::{Attempted, Client, RecordSet};
@@ -95,10 +96,11 @@ pub async fn run<'z>(
         }
     }
 
+    let transport = Transport::new(options);
     let work = group_by_zone(zones, &plans);
     let mut finished: BTreeMap<usize, Vec<(usize, Operation)>> = BTreeMap::new();
     let mut pending = stream::iter(work)
-        .map(|w| sync_zone(w, options, &plan_only))
+        .map(|w| sync_zone(w, &transport, &plan_only))
         .buffer_unordered(options.concurrency.max(1));
     while let Some((position, ops)) = pending.next().await {
         for (job, op) in &ops {
@@ -183,12 +185,12 @@ fn group_by_zone<'z>(
 
 async fn sync_zone(
     work: ZoneWork<'_>,
-    options: &SyncOptions,
+    transport: &Transport,
     plan_only: &dyn Fn(usize) -> bool,
 ) -> (usize, Vec<(usize, Operation)>) {
     let started = Instant::now();
     let zone = work.zone;
-    let client = Client::for_zone(zone, options);
+    let client = Client::for_zone(zone, transport);
     let secrets = secrets_of(zone);
 
     let mut keys: Vec<(DnsName, RecordType)> = Vec::new();

@@ -1,0 +1,296 @@
+//! HTTP for every provider: one client per zone with that zone's TLS
+//! settings, a shared bound on requests in flight, and retries of transient
+//! failures with backoff. Providers build requests; this module sends them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Certificate, Client, RequestBuilder, StatusCode};
+use tokio::sync::Semaphore;
+
+use crate::provider::ProviderError;
+use crate::sync::SyncOptions;
+use crate::zone::Zone;
+
+/// Largest answer read from a provider. Reads are filtered to the VM's
+/// names, so a real answer is a few kilobytes; this only stops a
+/// misbehaving server from filling memory.
+const MAX_BODY: usize = 8 * 1024 * 1024;
+/// The longest wait between two tries, whatever `Retry-After` says.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What every zone of one sync shares: the options and the bound on
+/// requests in flight.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    pub options: SyncOptions,
+    limiter: Arc<Semaphore>,
+}
+
+impl Transport {
+    pub fn new(options: &SyncOptions) -> Self {
+        Self {
+            options: options.clone(),
+            limiter: Arc::new(Semaphore::new(options.concurrency.max(1))),
+        }
+    }
+
+    /// A client with the zone's TLS settings: verification on unless the
+    /// zone turns it off; with `ca_cert`, that certificate and nothing else
+    /// is trusted. Never a proxy from the environment: DNS credentials go
+    /// to the configured server and nowhere else.
+    pub fn client_for(&self, zone: &Zone) -> Result<Http, ProviderError> {
+        let mut builder = Client::builder()
+            .user_agent(concat!("puq_dns/", env!("CARGO_PKG_VERSION")))
+            .timeout(self.options.timeout)
+            .connect_timeout(self.options.connect_timeout)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(false);
+        if !zone.verify_tls {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        if let Some(pem) = &zone.ca_cert {
+            let certs = Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+                ProviderError::Refused(format!("ca_cert is not a usable PEM certificate: {e}"))
+            })?;
+            builder = builder.tls_built_in_root_certs(false);
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| ProviderError::Transport(format!("cannot set up HTTPS: {e}")))?;
+        Ok(Http {
+            client,
+            limiter: Arc::clone(&self.limiter),
+            retries: self.options.retries,
+        })
+    }
+}
+
+/// A provider's answer: status, headers and the body as text.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// The client of one zone.
+#[derive(Clone, Debug)]
+pub struct Http {
+    client: Client,
+    limiter: Arc<Semaphore>,
+    retries: u32,
+}
+
+impl Http {
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends a request, trying again after transient failures (no answer,
+    /// 408, 429, 5xx). Returns the last answer, whatever its status, or the
+    /// transport error, with the number of tries made.
+    pub async fn send(
+        &self,
+        build: impl Fn(&Client) -> RequestBuilder,
+    ) -> (Result<Answer, ProviderError>, u32) {
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome = {
+                let _permit = self.limiter.acquire().await;
+                self.send_once(build(&self.client)).await
+            };
+            let retry_after = match &outcome {
+                Ok(answer) if is_transient(answer.status) => Some(retry_after(&answer.headers)),
+                Ok(_) => None,
+                Err(SendError::Transient(_)) => Some(None),
+                Err(SendError::Final(_)) => None,
+            };
+            let out_of_tries = attempt > self.retries;
+            match retry_after {
+                Some(wait) if !out_of_tries => {
+                    tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt)).min(MAX_BACKOFF))
+                        .await;
+                }
+                _ => {
+                    let outcome = outcome.map_err(|e| match e {
+                        SendError::Transient(e) | SendError::Final(e) => e,
+                    });
+                    return (outcome, attempt);
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, request: RequestBuilder) -> Result<Answer, SendError> {
+        let mut response = request.send().await.map_err(classify)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(SendError::Final(ProviderError::InvalidResponse(format!(
+                    "HTTP {}: answer larger than {} MB",
+                    status.as_u16(),
+                    MAX_BODY / (1024 * 1024)
+                ))));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+}
+
+enum SendError {
+    Transient(ProviderError),
+    Final(ProviderError),
+}
+
+/// Connection problems and timeouts are worth another try; a request that
+/// could not even be built is not.
+fn classify(error: reqwest::Error) -> SendError {
+    let text = describe(&error);
+    if error.is_builder() || error.is_redirect() {
+        SendError::Final(ProviderError::Transport(text))
+    } else {
+        SendError::Transient(ProviderError::Transport(text))
+    }
+}
+
+/// reqwest's message plus its causes ("error sending request: connection
+/// refused"), with the URL left out: it is in the zone row already and a
+/// provider URL never holds a credential, but the query may hold names.
+fn describe(error: &reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        error.without_url_ref().to_string()
+    };
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !causes.contains(&text) && !what.contains(&text) {
+            causes.push(text);
+        }
+        source = cause.source();
+    }
+    if causes.is_empty() {
+        what
+    } else {
+        format!("{what}: {}", causes.join(": "))
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(url) = self.url() {
+            text = text.replace(&format!(" for url ({url})"), "");
+        }
+        text
+    }
+}
+
+pub fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// 200 ms, 400 ms, 800 ms … with up to half again of jitter, so that
+/// retries from parallel zones do not arrive together.
+fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(200).saturating_mul(1 << attempt.saturating_sub(1).min(8));
+    let jitter = base.mul_f64(jitter_fraction() * 0.5);
+    base + jitter
+}
+
+/// A number in [0, 1) that differs between calls; good enough for jitter.
+fn jitter_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    (hasher.finish() % 10_000) as f64 / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn transient_statuses() {
+        for code in [408u16, 429, 500, 502, 503, 504] {
+            assert!(is_transient(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+        for code in [200u16, 204, 400, 401, 403, 404, 409, 422] {
+            assert!(!is_transient(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(120));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&soon).unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        assert!(
+            backoff(1) >= Duration::from_millis(200) && backoff(1) < Duration::from_millis(300)
+        );
+        assert!(
+            backoff(3) >= Duration::from_millis(800) && backoff(3) < Duration::from_millis(1200)
+        );
+        assert!(backoff(40) <= Duration::from_millis(200 * 256 * 3 / 2));
+    }
+}

@@ -1,0 +1,288 @@
+//! PowerDNS Authoritative over its HTTP API (`/api/v1`).
+//!
+//! Reads are one filtered GET per name and type (`rrset_name`/`rrset_type`),
+//! so a /16 reverse zone costs the same as an empty one; writes are one
+//! PATCH per zone, which PowerDNS applies as one transaction.
+
+use futures::future::join_all;
+use reqwest::header::ACCEPT;
+use reqwest::{Client, Method, RequestBuilder};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::http::{Answer, Http};
+use crate::name::DnsName;
+use crate::plan::RecordType;
+use crate::provider::{normalize_content, Attempted, Change, ProviderError, Record, RecordSet};
+use crate::secret::Secret;
+use crate::zone::{PowerDnsZone, Zone};
+
+pub struct PowerDnsClient {
+    http: Http,
+    zone: DnsName,
+    /// `{server_url}/api/v1/servers/{server_id}/zones/{zone id}`.
+    zone_url: String,
+    server_id: String,
+    api_key: Secret,
+}
+
+#[derive(Deserialize)]
+struct ZoneDoc {
+    name: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    rrsets: Vec<RrsetDoc>,
+}
+
+#[derive(Deserialize)]
+struct RrsetDoc {
+    name: String,
+    #[serde(rename = "type")]
+    rrtype: String,
+    #[serde(default)]
+    ttl: Option<u32>,
+    #[serde(default)]
+    records: Vec<RecordDoc>,
+}
+
+#[derive(Deserialize)]
+struct RecordDoc {
+    content: String,
+    #[serde(default)]
+    disabled: bool,
+}
+
+/// The zone id PowerDNS uses in URLs: the name with its trailing dot, every
+/// byte outside `[A-Za-z0-9.-]` written as `=XX` (`0/26.…` → `0=2F26.…`).
+pub fn zone_id(zone: &DnsName) -> String {
+    let mut id = String::new();
+    for byte in zone.to_absolute().bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-' {
+            id.push(char::from(byte));
+        } else {
+            id.push_str(&format!("={byte:02X}"));
+        }
+    }
+    id
+}
+
+/// The text of a PowerDNS error: `{"error": …}` for 422 and most others,
+/// plain text for 401/404/409/400.
+fn error_of(answer: &Answer) -> ProviderError {
+    #[derive(Deserialize)]
+    struct ErrorDoc {
+        error: String,
+    }
+    let body = answer.body.trim();
+    let message = match serde_json::from_str::<ErrorDoc>(body) {
+        Ok(doc) => doc.error,
+        Err(_) if !body.is_empty() => body.to_owned(),
+        Err(_) => answer
+            .status
+            .canonical_reason()
+            .unwrap_or("no message")
+            .to_owned(),
+    };
+    ProviderError::Status {
+        status: answer.status.as_u16(),
+        message,
+    }
+}
+
+impl PowerDnsClient {
+    pub fn new(http: Http, zone: &Zone, config: &PowerDnsZone) -> Self {
+        Self {
+            http,
+            zone: zone.name.clone(),
+            zone_url: format!(
+                "{}/api/v1/servers/{}/zones/{}",
+                config.server_url,
+                config.server_id,
+                zone_id(&zone.name)
+            ),
+            server_id: config.server_id.clone(),
+            api_key: config.api_key.clone(),
+        }
+    }
+
+    pub fn zone_url(&self) -> &str {
+        &self.zone_url
+    }
+
+    fn request(&self, client: &Client, method: Method) -> RequestBuilder {
+        client
+            .request(method, &self.zone_url)
+            .header("X-API-Key", self.api_key.expose())
+            .header(ACCEPT, "application/json")
+    }
+
+    /// One filtered GET: the zone document with just the rrsets asked for.
+    async fn get(&self, name: &DnsName, rrtype: &str) -> Attempted<ZoneDoc> {
+        let query = [
+            ("rrset_name", name.to_absolute()),
+            ("rrset_type", rrtype.to_owned()),
+        ];
+        let (outcome, attempts) = self
+            .http
+            .send(|client| self.request(client, Method::GET).query(&query))
+            .await;
+        let outcome = outcome.and_then(|answer| {
+            if !answer.status.is_success() {
+                return Err(match error_of(&answer) {
+                    // PowerDNS says only "Not Found"; say what was not found.
+                    ProviderError::Status { status: 404, message } => ProviderError::Status {
+                        status: 404,
+                        message: format!(
+                            "{message} (no zone {} on PowerDNS server {})",
+                            self.zone.to_absolute(),
+                            self.server_id
+                        ),
+                    },
+                    other => other,
+                });
+            }
+            serde_json::from_str::<ZoneDoc>(&answer.body).map_err(|e| {
+                ProviderError::InvalidResponse(format!(
+                    "zone document is not the JSON PowerDNS sends: {e}"
+                ))
+            })
+        });
+        Attempted { outcome, attempts }
+    }
+
+    pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
+        let answers = join_all(
+            keys.iter()
+                .map(|(name, rrtype)| self.get(name, rrtype.as_str())),
+        )
+        .await;
+        let attempts = answers.iter().map(|a| a.attempts).max().unwrap_or(0);
+        let mut sets = Vec::with_capacity(keys.len());
+        for ((name, rrtype), answer) in keys.iter().zip(answers) {
+            let doc = match answer.outcome {
+                Ok(doc) => doc,
+                Err(e) => {
+                    return Attempted {
+                        outcome: Err(e),
+                        attempts,
+                    }
+                }
+            };
+            // Filtered by name and type already; checked again in case a
+            // server ignores the filter and sends the whole zone.
+            let absolute = name.to_absolute();
+            let mut set = RecordSet::empty(name.clone(), *rrtype, 0);
+            for rrset in doc
+                .rrsets
+                .iter()
+                .filter(|r| r.name.eq_ignore_ascii_case(&absolute) && r.rrtype == rrtype.as_str())
+            {
+                set.ttl = rrset.ttl.unwrap_or(0);
+                set.records.extend(
+                    rrset
+                        .records
+                        .iter()
+                        .filter(|r| !r.disabled)
+                        .map(|r| Record {
+                            content: normalize_content(*rrtype, &r.content),
+                            id: None,
+                        }),
+                );
+            }
+            sets.push(set);
+        }
+        Attempted {
+            outcome: Ok(sets),
+            attempts,
+        }
+    }
+
+    /// One PATCH for every change: REPLACE with the whole set after the
+    /// change, DELETE where nothing is left. All changes share its outcome.
+    pub async fn apply(&self, changes: &[Change]) -> Vec<Attempted<()>> {
+        let rrsets: Vec<serde_json::Value> = changes
+            .iter()
+            .map(|change| {
+                let name = change.name.to_absolute();
+                let rrtype = change.rrtype.as_str();
+                if change.after.is_empty() {
+                    json!({ "name": name, "type": rrtype, "changetype": "DELETE" })
+                } else {
+                    let records: Vec<serde_json::Value> = change
+                        .after
+                        .iter()
+                        .map(|content| {
+                            let content = match change.rrtype {
+                                RecordType::Ptr => format!("{content}."),
+                                RecordType::A | RecordType::Aaaa => content.clone(),
+                            };
+                            json!({ "content": content, "disabled": false })
+                        })
+                        .collect();
+                    json!({ "name": name, "type": rrtype, "ttl": change.ttl, "changetype": "REPLACE", "records": records })
+                }
+            })
+            .collect();
+        let body = json!({ "rrsets": rrsets });
+        let (outcome, attempts) = self
+            .http
+            .send(|client| self.request(client, Method::PATCH).json(&body))
+            .await;
+        let outcome = outcome.and_then(|answer| {
+            if answer.status.is_success() {
+                Ok(())
+            } else {
+                Err(error_of(&answer))
+            }
+        });
+        changes
+            .iter()
+            .map(|_| Attempted {
+                outcome: outcome.clone(),
+                attempts,
+            })
+            .collect()
+    }
+
+    /// Reads the zone's SOA: proves the server answers, the key is accepted
+    /// and the zone exists under that name.
+    pub async fn test(&self) -> Attempted<String> {
+        let answer = self.get(&self.zone, "SOA").await;
+        let outcome = answer.outcome.and_then(|doc| {
+            let expected = self.zone.to_absolute();
+            if doc.name.eq_ignore_ascii_case(&expected) {
+                Ok(format!(
+                    "zone {expected} found on PowerDNS server {} ({})",
+                    self.server_id,
+                    doc.kind.as_deref().unwrap_or("unknown kind")
+                ))
+            } else {
+                Err(ProviderError::InvalidResponse(format!(
+                    "the server's zone is {}, not {expected}",
+                    doc.name
+                )))
+            }
+        });
+        Attempted {
+            outcome,
+            attempts: answer.attempts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_ids_are_encoded_as_powerdns_does() {
+        let id = |s: &str| zone_id(&DnsName::parse(s).unwrap());
+        assert_eq!(id("example.com"), "example.com.");
+        assert_eq!(
+            id("0/26.2.0.192.in-addr.arpa"),
+            "0=2F26.2.0.192.in-addr.arpa."
+        );
+        assert_eq!(id("_x.example.com"), "=5Fx.example.com.");
+    }
+}

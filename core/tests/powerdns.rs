@@ -1,0 +1,525 @@
+//! The sync engine and zone test against a real PowerDNS Authoritative
+//! server (started per test by tests/pdns/server.sh).
+
+mod support;
+
+use puq_dns_core::check::test_zone;
+use puq_dns_core::sync::{Action, JobKind};
+use puq_dns_core::{Array, Value, Zone};
+use support::{summary, sync, vm, zones, PowerDns};
+
+const FQDN: &str = "5551-1776530141.puqcloud.com";
+const REV4: &str = "2.0.192.in-addr.arpa";
+const REV6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";
+const PTR6: &str = "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
+
+async fn server_with_zones() -> PowerDns {
+    let pdns = PowerDns::start();
+    for zone in ["puqcloud.com", REV4, REV6] {
+        pdns.create_zone(zone).await;
+    }
+    pdns
+}
+
+fn standard_zones(pdns: &PowerDns) -> puq_dns_core::ZoneSet {
+    zones(vec![
+        pdns.row(1, "puqcloud.com"),
+        pdns.row(2, REV4),
+        pdns.row(3, REV6),
+    ])
+}
+
+fn the_vm() -> puq_dns_core::Vm {
+    vm(
+        42,
+        "5551-1776530141",
+        vec![
+            Value::from("192.0.2.7"),
+            Value::from("2001:db8::7"),
+            Value::from(
+                Array::new()
+                    .with("ip", "192.0.2.8")
+                    .with("reverse", "Mail.Example.com"),
+            ),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn create_writes_forward_and_reverse_records_readable_over_dns() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    let report = sync(&zones, &the_vm(), JobKind::Create).await;
+
+    assert!(report.ok(), "{:#?}", report.operations);
+    assert_eq!(
+        summary(&report),
+        [
+            format!("create ok A {FQDN} 192.0.2.7"),
+            format!("create ok A {FQDN} 192.0.2.8"),
+            format!("create ok AAAA {FQDN} 2001:db8::7"),
+            format!("create ok PTR 7.{REV4} {FQDN}"),
+            format!("create ok PTR 8.{REV4} mail.example.com"),
+            format!("create ok PTR {PTR6} {FQDN}"),
+        ]
+    );
+    assert_eq!(
+        pdns.get("puqcloud.com", FQDN, "A").await,
+        ["192.0.2.7", "192.0.2.8"]
+    );
+    assert_eq!(
+        pdns.get(REV4, &format!("8.{REV4}"), "PTR").await,
+        ["mail.example.com."]
+    );
+    assert_eq!(pdns.dig(FQDN, "A"), ["192.0.2.7", "192.0.2.8"]);
+    assert_eq!(pdns.dig(FQDN, "AAAA"), ["2001:db8::7"]);
+    assert_eq!(pdns.dig(&format!("7.{REV4}"), "PTR"), [format!("{FQDN}.")]);
+    assert_eq!(pdns.dig(PTR6, "PTR"), [format!("{FQDN}.")]);
+    assert!(report
+        .operations
+        .iter()
+        .all(|op| op.attempts >= 1 && op.ttl == Some(3600)));
+}
+
+#[tokio::test]
+async fn a_second_resync_keeps_everything_and_writes_nothing() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    sync(&zones, &the_vm(), JobKind::Create).await;
+    let serials = [
+        pdns.serial("puqcloud.com").await,
+        pdns.serial(REV4).await,
+        pdns.serial(REV6).await,
+    ];
+
+    let report = sync(&zones, &the_vm(), JobKind::Resync).await;
+    assert!(report.ok());
+    assert!(
+        report
+            .operations
+            .iter()
+            .all(|op| op.step.as_str() == "keep"),
+        "{:?}",
+        summary(&report)
+    );
+    assert_eq!(report.operations.len(), 6);
+    let after = [
+        pdns.serial("puqcloud.com").await,
+        pdns.serial(REV4).await,
+        pdns.serial(REV6).await,
+    ];
+    assert_eq!(serials, after, "a resync of a correct VM must not PATCH");
+}
+
+#[tokio::test]
+async fn resync_removes_stale_records_and_touches_nothing_else() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    pdns.put("puqcloud.com", FQDN, "A", &["192.0.2.7", "198.51.100.9"])
+        .await;
+    pdns.put("puqcloud.com", FQDN, "AAAA", &["2001:db8::99"])
+        .await;
+    pdns.put("puqcloud.com", FQDN, "MX", &["10 mx.puqcloud.com."])
+        .await;
+    pdns.put("puqcloud.com", "other.puqcloud.com", "A", &["192.0.2.77"])
+        .await;
+    pdns.put(
+        REV4,
+        &format!("7.{REV4}"),
+        "PTR",
+        &["old-owner.example.net."],
+    )
+    .await;
+    pdns.put(
+        REV4,
+        &format!("9.{REV4}"),
+        "PTR",
+        &["neighbour.example.net."],
+    )
+    .await;
+    let vm = vm(42, "5551-1776530141", vec![Value::from("192.0.2.7")]);
+
+    let report = sync(&zones, &vm, JobKind::Resync).await;
+    assert!(report.ok(), "{:?}", summary(&report));
+    assert_eq!(
+        summary(&report),
+        [
+            format!("keep ok A {FQDN} 192.0.2.7"),
+            format!("delete ok A {FQDN} 198.51.100.9"),
+            format!("delete ok AAAA {FQDN} 2001:db8::99"),
+            format!("create ok PTR 7.{REV4} {FQDN}"),
+            format!("delete ok PTR 7.{REV4} old-owner.example.net"),
+        ]
+    );
+    assert_eq!(report.unmatched, Vec::<String>::new());
+    assert_eq!(pdns.dig(FQDN, "A"), ["192.0.2.7"]);
+    assert!(pdns.dig(FQDN, "AAAA").is_empty());
+    assert_eq!(
+        pdns.get("puqcloud.com", FQDN, "MX").await,
+        ["10 mx.puqcloud.com."]
+    );
+    assert_eq!(
+        pdns.get("puqcloud.com", "other.puqcloud.com", "A").await,
+        ["192.0.2.77"]
+    );
+    assert_eq!(
+        pdns.get(REV4, &format!("9.{REV4}"), "PTR").await,
+        ["neighbour.example.net."]
+    );
+}
+
+#[tokio::test]
+async fn delete_removes_the_vms_records_and_leaves_a_ptr_that_points_elsewhere() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    sync(&zones, &the_vm(), JobKind::Create).await;
+    // Someone else took 192.0.2.8's PTR meanwhile.
+    pdns.put(
+        REV4,
+        &format!("8.{REV4}"),
+        "PTR",
+        &["new-owner.example.net."],
+    )
+    .await;
+    let others = |all: Vec<String>| -> Vec<String> {
+        all.into_iter()
+            .filter(|r| !r.contains(FQDN) && !r.contains(" SOA "))
+            .collect()
+    };
+    let before_other = others(pdns.all("puqcloud.com").await);
+
+    let report = sync(&zones, &the_vm(), JobKind::Delete).await;
+    assert!(report.ok(), "{:?}", summary(&report));
+    assert_eq!(
+        summary(&report),
+        [
+            format!("delete ok A {FQDN} 192.0.2.7"),
+            format!("delete ok A {FQDN} 192.0.2.8"),
+            format!("delete ok AAAA {FQDN} 2001:db8::7"),
+            format!("delete ok PTR 7.{REV4} {FQDN}"),
+            format!("delete ok PTR {PTR6} {FQDN}"),
+        ]
+    );
+    assert!(pdns.dig(FQDN, "A").is_empty());
+    assert!(pdns.dig(&format!("7.{REV4}"), "PTR").is_empty());
+    assert_eq!(
+        pdns.dig(&format!("8.{REV4}"), "PTR"),
+        ["new-owner.example.net."]
+    );
+    assert_eq!(others(pdns.all("puqcloud.com").await), before_other);
+}
+
+#[tokio::test]
+async fn update_drops_what_the_old_vm_had_and_resyncs_the_new_one() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    let old = vm(
+        42,
+        "5551-1776530141",
+        vec![Value::from("192.0.2.7"), Value::from("192.0.2.8")],
+    );
+    sync(&zones, &old, JobKind::Create).await;
+    let new = vm(
+        42,
+        "5551-1776530141",
+        vec![Value::from("192.0.2.7"), Value::from("192.0.2.9")],
+    );
+
+    let report = sync(&zones, &new, JobKind::Update { old: &old }).await;
+    assert!(report.ok(), "{:?}", summary(&report));
+    assert_eq!(report.action, "update");
+    assert_eq!(pdns.dig(FQDN, "A"), ["192.0.2.7", "192.0.2.9"]);
+    assert!(pdns.dig(&format!("8.{REV4}"), "PTR").is_empty());
+    assert_eq!(pdns.dig(&format!("9.{REV4}"), "PTR"), [format!("{FQDN}.")]);
+    assert_eq!(pdns.dig(&format!("7.{REV4}"), "PTR"), [format!("{FQDN}.")]);
+}
+
+#[tokio::test]
+async fn update_to_a_new_name_removes_the_old_name() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    let old = vm(42, "old-name", vec![Value::from("192.0.2.7")]);
+    sync(&zones, &old, JobKind::Create).await;
+    let new = vm(42, "new-name", vec![Value::from("192.0.2.7")]);
+
+    let report = sync(&zones, &new, JobKind::Update { old: &old }).await;
+    assert!(report.ok(), "{:?}", summary(&report));
+    assert!(pdns.dig("old-name.puqcloud.com", "A").is_empty());
+    assert_eq!(pdns.dig("new-name.puqcloud.com", "A"), ["192.0.2.7"]);
+    assert_eq!(
+        pdns.dig(&format!("7.{REV4}"), "PTR"),
+        ["new-name.puqcloud.com."]
+    );
+}
+
+#[tokio::test]
+async fn classless_reverse_zones_get_the_ptr_inside_the_zone() {
+    let pdns = PowerDns::start();
+    pdns.create_zone("puqcloud.com").await;
+    pdns.create_zone("0/26.100.51.198.in-addr.arpa").await;
+    let zones = zones(vec![
+        pdns.row(1, "puqcloud.com"),
+        pdns.row(2, "0/26.100.51.198.in-addr.arpa"),
+    ]);
+    let vm = vm(
+        7,
+        "vm7",
+        vec![Value::from("198.51.100.5"), Value::from("198.51.100.70")],
+    );
+
+    let report = sync(&zones, &vm, JobKind::Create).await;
+    assert!(report.ok(), "{:?}", summary(&report));
+    assert_eq!(report.unmatched, ["70.100.51.198.in-addr.arpa"]);
+    assert_eq!(
+        pdns.get(
+            "0/26.100.51.198.in-addr.arpa",
+            "5.0/26.100.51.198.in-addr.arpa",
+            "PTR"
+        )
+        .await,
+        ["vm7.puqcloud.com."]
+    );
+    assert_eq!(
+        pdns.dig("5.0/26.100.51.198.in-addr.arpa", "PTR"),
+        ["vm7.puqcloud.com."]
+    );
+}
+
+#[tokio::test]
+async fn every_matching_zone_is_written() {
+    let pdns = PowerDns::start();
+    pdns.create_zone("puqcloud.com").await;
+    pdns.create_zone("2.0.192.in-addr.arpa").await;
+    pdns.create_zone("192.in-addr.arpa").await;
+    let zones = zones(vec![
+        pdns.row(1, "puqcloud.com"),
+        pdns.row(2, REV4),
+        pdns.row(3, "192.in-addr.arpa"),
+    ]);
+    let report = sync(
+        &zones,
+        &vm(1, "vm1", vec![Value::from("192.0.2.7")]),
+        JobKind::Create,
+    )
+    .await;
+    assert!(report.ok());
+    assert_eq!(
+        pdns.get(REV4, &format!("7.{REV4}"), "PTR").await,
+        ["vm1.puqcloud.com."]
+    );
+    assert_eq!(
+        pdns.get("192.in-addr.arpa", &format!("7.{REV4}"), "PTR")
+            .await,
+        ["vm1.puqcloud.com."]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_zone_fails_alone_with_the_servers_words() {
+    let pdns = server_with_zones().await;
+    let mut wrong_key = pdns.row(2, REV4);
+    if let Value::Array(row) = &mut wrong_key {
+        row.insert("api_key", "not-the-key");
+    }
+    let zones = zones(vec![
+        pdns.row(1, "puqcloud.com"),
+        wrong_key,
+        pdns.row(3, "missing.example"),
+        Value::Array(
+            Array::new()
+                .with("id", 4i64)
+                .with("zone", REV6)
+                .with("type", "powerdns")
+                .with("server_url", "http://127.0.0.1:1")
+                .with("api_key", "k"),
+        ),
+    ]);
+    let vm = vm(
+        9,
+        "vm9",
+        vec![Value::from("192.0.2.7"), Value::from("2001:db8::7")],
+    );
+    let report = support::sync_with(
+        &zones,
+        &vm,
+        JobKind::Create,
+        &puq_dns_core::sync::SyncOptions {
+            retries: 0,
+            ..support::options()
+        },
+    )
+    .await;
+
+    let by_zone = |zone: &str| -> Vec<(bool, Option<String>)> {
+        report
+            .operations
+            .iter()
+            .filter(|op| op.zone.as_ref().is_some_and(|z| z.name == zone))
+            .map(|op| (op.ok(), op.error.clone()))
+            .collect()
+    };
+    assert_eq!(by_zone("puqcloud.com"), [(true, None), (true, None)]);
+    assert_eq!(
+        by_zone(REV4),
+        [(false, Some("HTTP 401: Unauthorized".to_owned()))]
+    );
+    let down = by_zone(REV6);
+    assert_eq!(down.len(), 1);
+    assert!(
+        down[0]
+            .1
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("cannot connect"),
+        "{down:?}"
+    );
+    assert!(!report.ok());
+    assert_eq!(pdns.dig("vm9.puqcloud.com", "A"), ["192.0.2.7"]);
+    assert!(report
+        .operations
+        .iter()
+        .all(|op| !op.line().contains(&pdns.key)));
+}
+
+#[tokio::test]
+async fn a_422_from_the_server_is_reported_with_its_text() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    pdns.put(
+        "puqcloud.com",
+        "vm9.puqcloud.com",
+        "CNAME",
+        &["elsewhere.example.net."],
+    )
+    .await;
+    let report = sync(
+        &zones,
+        &vm(9, "vm9", vec![Value::from("192.0.2.7")]),
+        JobKind::Create,
+    )
+    .await;
+    let fwd = &report.operations[0];
+    assert_eq!(fwd.rrtype.as_str(), "A");
+    let error = fwd.error.clone().unwrap_or_default();
+    assert!(error.starts_with("HTTP 422: "), "{error}");
+    assert!(
+        error.contains("onflicts with pre-existing RRset"),
+        "{error}"
+    );
+    assert!(
+        report.operations[1].ok(),
+        "the reverse zone is written all the same"
+    );
+    assert_eq!(
+        pdns.dig("7.2.0.192.in-addr.arpa", "PTR"),
+        ["vm9.puqcloud.com."]
+    );
+}
+
+#[tokio::test]
+async fn plan_reads_and_reports_but_changes_nothing() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    pdns.put("puqcloud.com", FQDN, "A", &["198.51.100.9"]).await;
+    let before = pdns.all("puqcloud.com").await;
+    let report = sync(&zones, &the_vm(), JobKind::Plan(Action::Resync)).await;
+    assert_eq!(report.action, "plan");
+    assert!(report.ok());
+    assert_eq!(report.operations.len(), 7);
+    assert!(summary(&report).contains(&format!("delete ok A {FQDN} 198.51.100.9")));
+    assert_eq!(pdns.all("puqcloud.com").await, before);
+    assert!(pdns.dig(&format!("7.{REV4}"), "PTR").is_empty());
+}
+
+#[tokio::test]
+async fn resync_many_writes_each_zone_once() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    let vms: Vec<_> = (1..=5)
+        .map(|i| {
+            vm(
+                i,
+                &format!("vm{i}"),
+                vec![Value::from(format!("192.0.2.{i}"))],
+            )
+        })
+        .collect();
+    let jobs: Vec<_> = vms
+        .iter()
+        .map(|vm| puq_dns_core::sync::Job {
+            vm,
+            kind: JobKind::Resync,
+        })
+        .collect();
+    let serial_fwd = pdns.serial("puqcloud.com").await;
+    let serial_rev = pdns.serial(REV4).await;
+    let mut seen = 0;
+    let reports =
+        puq_dns_core::sync::run(&zones, &jobs, &support::options(), &mut |_, _| seen += 1).await;
+
+    assert_eq!(reports.len(), 5);
+    assert!(reports.iter().all(|r| r.ok()));
+    assert_eq!(seen, 10);
+    assert_eq!(
+        pdns.serial("puqcloud.com").await,
+        serial_fwd + 1,
+        "one PATCH for the forward zone"
+    );
+    assert_eq!(
+        pdns.serial(REV4).await,
+        serial_rev + 1,
+        "one PATCH for the reverse zone"
+    );
+    for i in 1..=5 {
+        assert_eq!(
+            pdns.dig(&format!("vm{i}.puqcloud.com"), "A"),
+            [format!("192.0.2.{i}")]
+        );
+        assert_eq!(
+            pdns.dig(&format!("{i}.{REV4}"), "PTR"),
+            [format!("vm{i}.puqcloud.com.")]
+        );
+    }
+}
+
+fn zone(pdns: &PowerDns, zone: &str, key: &str) -> Zone {
+    let mut row = pdns.row(5, zone);
+    if let Value::Array(r) = &mut row {
+        r.insert("api_key", key);
+    }
+    Zone::from_row(&row, None).expect("zone")
+}
+
+#[tokio::test]
+async fn test_reports_reachable_authorised_and_matching() {
+    let pdns = server_with_zones().await;
+    let ok = test_zone(&zone(&pdns, "puqcloud.com", &pdns.key), &support::options()).await;
+    assert_eq!(ok.get("ok"), Some(&Value::Bool(true)));
+    assert_eq!(
+        ok.get("message"),
+        Some(&Value::from(
+            "zone puqcloud.com. found on PowerDNS server localhost (Native)"
+        ))
+    );
+    let keys: Vec<String> = ok.iter().map(|(k, _)| k.to_string()).collect();
+    assert_eq!(keys, ["ok", "id", "zone", "type", "message", "ms"]);
+
+    let bad_key = test_zone(&zone(&pdns, "puqcloud.com", "wrong"), &support::options()).await;
+    assert_eq!(bad_key.get("ok"), Some(&Value::Bool(false)));
+    assert_eq!(
+        bad_key.get("message"),
+        Some(&Value::from("HTTP 401: Unauthorized"))
+    );
+
+    let missing = test_zone(
+        &zone(&pdns, "nothere.example", &pdns.key),
+        &support::options(),
+    )
+    .await;
+    assert_eq!(
+        missing.get("message"),
+        Some(&Value::from(
+            "HTTP 404: Not Found (no zone nothere.example. on PowerDNS server localhost)"
+        ))
+    );
+}
