@@ -49,7 +49,8 @@ impl DnsSync {
                 return;
             };
             let payload = array_to_php(payload);
-            if callable.try_call(vec![&payload]).is_err() {
+            let line = op.line();
+            if callable.try_call(vec![&payload, &line]).is_err() {
                 failed = true;
             }
         };
@@ -68,7 +69,8 @@ impl DnsSync {
     /// `$zones` are zone rows as DnsZoneManager takes them. `$options`:
     /// `timeout` (15 s per request), `connect_timeout` (5 s), `retries` (3),
     /// `concurrency` (8 requests in flight) and `on_progress`, a
-    /// `callable(array $operation): void` called as each operation ends.
+    /// `callable(array $operation, string $line): void` called on this
+    /// thread as each operation ends, with the operation and its cron line.
     ///
     /// @throws ConfigException for a bad zone row or option
     #[php(optional = options)]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, Rust unit and integration tests (with real
+# PowerDNS servers), the stub check, and the PHP tests against the release
+# build of the extension. Installs what it needs (build/deps.sh) first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+build/deps.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust tests (core, engine, PowerDNS)"
+cargo nextest run --workspace --no-fail-fast
+
+step "PHP stubs are current"
+build/stubs.sh --check
+
+step "release build"
+cargo build --release --quiet
+so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
+
+step "PHP tests (PHPUnit) against $so"
+PUQ_DNS_SO="$so" php -d "extension=$so" /usr/bin/phpunit -c phpunit.xml.dist
