@@ -167,16 +167,26 @@ impl DnsSync {
     /// zone. Results are keyed by VM id; a malformed VM array gets a failed
     /// result of its own and never fails another VM.
     pub fn resync_many(&self, vms: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
-        let mut parsed: Vec<(Key, Result<Vm, String>)> = Vec::new();
+        // A VM that cannot be read is reported under its own id where it
+        // has a usable one, else under its key in the list.
+        let mut parsed: Vec<(Id, Result<Vm, String>)> = Vec::new();
         for (key, value) in vms.iter() {
             let key = match key {
-                ArrayKey::Long(n) => Key::Int(n),
-                other => Key::Str(other.to_string()),
+                ArrayKey::Long(n) => Id::Int(n),
+                other => Id::Str(other.to_string()),
             };
-            let vm = value_from_php(value, &format!("vms[{key}]"))
+            let value = value_from_php(value, &format!("vms[{key}]"));
+            let id = value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.get("id"))
+                .and_then(Id::from_value)
+                .unwrap_or(key);
+            let vm = value
                 .map_err(|e| e.to_string())
                 .and_then(|v| Vm::from_value(&v).map_err(|e| e.to_string()));
-            parsed.push((key, vm));
+            parsed.push((id, vm));
         }
         let jobs: Vec<Job<'_>> = parsed
             .iter()
@@ -188,7 +198,7 @@ impl DnsSync {
             .collect();
         let mut reports = self.execute(&jobs)?.into_iter();
         let mut results = Array::new();
-        for (key, vm) in &parsed {
+        for (id, vm) in &parsed {
             match vm {
                 Ok(vm) => {
                     if let Some(report) = reports.next() {
@@ -196,10 +206,9 @@ impl DnsSync {
                     }
                 }
                 Err(error) => {
-                    let id = key_id(key);
                     results.insert(
                         id.to_key(),
-                        SyncReport::invalid_vm("resync", id, error).to_value(),
+                        SyncReport::invalid_vm("resync", id.clone(), error).to_value(),
                     );
                 }
             }
@@ -224,12 +233,5 @@ impl DnsSync {
             vm: &vm,
             kind: JobKind::Plan(action),
         })
-    }
-}
-
-fn key_id(key: &Key) -> Id {
-    match key {
-        Key::Int(n) => Id::Int(*n),
-        Key::Str(s) => Id::Str(s.clone()),
     }
 }

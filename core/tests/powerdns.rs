@@ -523,3 +523,55 @@ async fn test_reports_reachable_authorised_and_matching() {
         ))
     );
 }
+
+#[tokio::test]
+async fn resync_many_isolates_a_vm_whose_record_the_server_refuses() {
+    let pdns = server_with_zones().await;
+    let zones = standard_zones(&pdns);
+    pdns.put(
+        "puqcloud.com",
+        "vm2.puqcloud.com",
+        "CNAME",
+        &["elsewhere.example.net."],
+    )
+    .await;
+    let vms: Vec<_> = (1..=3)
+        .map(|i| {
+            vm(
+                i,
+                &format!("vm{i}"),
+                vec![Value::from(format!("192.0.2.{i}"))],
+            )
+        })
+        .collect();
+    let jobs: Vec<_> = vms
+        .iter()
+        .map(|vm| puq_dns_core::sync::Job {
+            vm,
+            kind: JobKind::Resync,
+        })
+        .collect();
+    let reports = puq_dns_core::sync::run(&zones, &jobs, &support::options(), &mut |_, _| {}).await;
+
+    assert!(
+        reports[0].ok() && reports[2].ok(),
+        "{:?} {:?}",
+        summary(&reports[0]),
+        summary(&reports[2])
+    );
+    assert!(!reports[1].ok());
+    let refused: Vec<_> = reports[1].operations.iter().filter(|op| !op.ok()).collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].name, "vm2.puqcloud.com");
+    assert!(refused[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("HTTP 422: "));
+    assert_eq!(pdns.dig("vm1.puqcloud.com", "A"), ["192.0.2.1"]);
+    assert_eq!(pdns.dig("vm3.puqcloud.com", "A"), ["192.0.2.3"]);
+    assert_eq!(
+        pdns.dig("2.2.0.192.in-addr.arpa", "PTR"),
+        ["vm2.puqcloud.com."]
+    );
+}

@@ -84,6 +84,16 @@ pub enum ProviderError {
     Refused(String),
 }
 
+impl ProviderError {
+    /// The provider understood the request and said no (4xx other than 408
+    /// and 429): trying the same thing again cannot help, but a smaller
+    /// request without the offending record can.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, ProviderError::Status { status, .. }
+            if (400..500).contains(status) && *status != 408 && *status != 429)
+    }
+}
+
 /// A provider call's outcome with the number of HTTP attempts it took.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attempted<T> {

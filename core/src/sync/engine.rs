@@ -1,7 +1,7 @@
 //! Runs planned syncs against the providers: zones concurrently, one read
 //! and one write per zone, every failure kept to the zone or record it hit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 use crate::http::Transport;
 use crate::name::DnsName;
 use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
-use crate::provider::{Attempted, Client, RecordSet};
+use crate::provider::{Attempted, Client, ProviderError, RecordSet};
 use crate::sync::diff::{Action, Item, Step, StepKind, ZoneDiff};
 use crate::sync::options::SyncOptions;
 use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef};
@@ -223,10 +223,77 @@ async fn sync_zone(
         }
     };
 
-    let diff = ZoneDiff::build(&work.items, &existing);
+    let mut written = write(&client, &work.items, &existing, plan_only).await;
+
+    // A write that merged several VMs was refused (one VM's record is
+    // bad): PowerDNS and Cloudflare reject the whole batch, so each
+    // refused VM is written again on its own, and only the VM at fault
+    // fails. Transient failures are not retried this way; the HTTP layer
+    // has already retried them.
+    let jobs: BTreeSet<usize> = work.items.iter().map(|i| i.job).collect();
+    let refused: BTreeSet<usize> = work
+        .items
+        .iter()
+        .zip(&written)
+        .filter(|(_, w)| {
+            w.outcome
+                .as_ref()
+                .is_some_and(|o| o.outcome.as_ref().is_err_and(ProviderError::is_refusal))
+        })
+        .map(|(item, _)| item.job)
+        .collect();
+    if jobs.len() > 1 {
+        for job in refused {
+            let positions: Vec<usize> = (0..work.items.len())
+                .filter(|&i| work.items[i].job == job)
+                .collect();
+            let alone: Vec<Item<'_>> = positions.iter().map(|&i| work.items[i].clone()).collect();
+            let again = write(&client, &alone, &existing, plan_only).await;
+            for (position, outcome) in positions.into_iter().zip(again) {
+                written[position] = outcome;
+            }
+        }
+    }
+    let ms = elapsed_ms(started);
+
+    let mut ops = Vec::new();
+    for (item, done) in work.items.iter().zip(written) {
+        for step in &done.steps {
+            let (error, attempts) = match (step.kind, &done.outcome) {
+                (StepKind::Keep, _) | (_, None) => (None, read.attempts),
+                (_, Some(applied)) => (
+                    applied
+                        .outcome
+                        .as_ref()
+                        .err()
+                        .map(|e| clean_error(&e.to_string(), &secrets)),
+                    applied.attempts,
+                ),
+            };
+            ops.push((item.job, operation(zone, item, step, error, attempts, ms)));
+        }
+    }
+    (work.position, ops)
+}
+
+/// What happened to one item: its steps, and the outcome of the change
+/// that carried them (`None` when nothing had to be written).
+struct Written {
+    steps: Vec<Step>,
+    outcome: Option<Attempted<()>>,
+}
+
+/// Diffs items against the zone's sets and applies the changes in one call.
+async fn write(
+    client: &Client,
+    items: &[Item<'_>],
+    existing: &[RecordSet],
+    plan_only: &dyn Fn(usize) -> bool,
+) -> Vec<Written> {
+    let diff = ZoneDiff::build(items, existing);
     let writes: Vec<usize> = (0..diff.changes.len())
         .filter(|&c| {
-            work.items
+            items
                 .iter()
                 .zip(&diff.change_of_item)
                 .any(|(item, change)| *change == Some(c) && !plan_only(item.job))
@@ -238,28 +305,16 @@ async fn sync_zone(
     } else {
         client.apply(&to_apply).await
     };
-    let ms = elapsed_ms(started);
-
-    let mut ops = Vec::new();
-    for ((item, steps), change) in work.items.iter().zip(&diff.steps).zip(&diff.change_of_item) {
-        let outcome = change
-            .and_then(|c| writes.iter().position(|&w| w == c))
-            .and_then(|w| applied.get(w));
-        for step in steps {
-            let (error, attempts) = match (step.kind, outcome) {
-                (StepKind::Keep, _) | (_, None) => (None, read.attempts),
-                (_, Some(done)) => (
-                    done.outcome
-                        .as_ref()
-                        .err()
-                        .map(|e| clean_error(&e.to_string(), &secrets)),
-                    done.attempts,
-                ),
-            };
-            ops.push((item.job, operation(zone, item, step, error, attempts, ms)));
-        }
-    }
-    (work.position, ops)
+    diff.steps
+        .into_iter()
+        .zip(diff.change_of_item)
+        .map(|(steps, change)| Written {
+            steps,
+            outcome: change
+                .and_then(|c| writes.iter().position(|&w| w == c))
+                .and_then(|w| applied.get(w).cloned()),
+        })
+        .collect()
 }
 
 fn operation(
