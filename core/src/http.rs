@@ -167,45 +167,38 @@ fn classify(error: reqwest::Error) -> SendError {
     }
 }
 
-/// reqwest's message plus its causes ("error sending request: connection
-/// refused"), with the URL left out: it is in the zone row already and a
-/// provider URL never holds a credential, but the query may hold names.
+/// A short account of a failed request: `cannot connect: Connection
+/// refused (os error 111)`, `timed out`, or reqwest's message with its
+/// causes. The URL is left out: it is in the zone row already.
 fn describe(error: &reqwest::Error) -> String {
-    let what = if error.is_timeout() {
-        "timed out".to_owned()
-    } else if error.is_connect() {
-        "cannot connect".to_owned()
-    } else {
-        error.without_url_ref().to_string()
-    };
     let mut causes = Vec::new();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        let text = cause.to_string();
-        if !causes.contains(&text) && !what.contains(&text) {
-            causes.push(text);
-        }
+        causes.push(cause.to_string());
         source = cause.source();
     }
-    if causes.is_empty() {
-        what
-    } else {
-        format!("{what}: {}", causes.join(": "))
+    if error.is_timeout() {
+        return "timed out".to_owned();
     }
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let mut text = self.to_string();
-        if let Some(url) = self.url() {
-            text = text.replace(&format!(" for url ({url})"), "");
+    if error.is_connect() {
+        // The innermost cause is the one that names the problem (refused,
+        // unreachable, certificate); the outer ones only say "connect".
+        return match causes.last() {
+            Some(root) => format!("cannot connect: {root}"),
+            None => "cannot connect".to_owned(),
+        };
+    }
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text.replace(&format!(" for url ({url})"), "");
+    }
+    for cause in causes {
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
         }
-        text
     }
+    text
 }
 
 pub fn is_transient(status: StatusCode) -> bool {
