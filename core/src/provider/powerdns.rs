@@ -117,12 +117,13 @@ impl PowerDnsClient {
             .header(ACCEPT, "application/json")
     }
 
-    /// One filtered GET: the zone document with just the rrsets asked for.
-    async fn get(&self, name: &DnsName, rrtype: &str) -> Attempted<ZoneDoc> {
-        let query = [
-            ("rrset_name", name.to_absolute()),
-            ("rrset_type", rrtype.to_owned()),
-        ];
+    /// One filtered GET: the zone document with just the rrsets at `name`
+    /// (of one type, if given).
+    async fn get(&self, name: &DnsName, rrtype: Option<&str>) -> Attempted<ZoneDoc> {
+        let mut query = vec![("rrset_name", name.to_absolute())];
+        if let Some(rrtype) = rrtype {
+            query.push(("rrset_type", rrtype.to_owned()));
+        }
         let (outcome, attempts) = self
             .http
             .send(|client| self.request(client, Method::GET).query(&query))
@@ -131,7 +132,10 @@ impl PowerDnsClient {
             if !answer.status.is_success() {
                 return Err(match error_of(&answer) {
                     // PowerDNS says only "Not Found"; say what was not found.
-                    ProviderError::Status { status: 404, message } => ProviderError::Status {
+                    ProviderError::Status {
+                        status: 404,
+                        message,
+                    } => ProviderError::Status {
                         status: 404,
                         message: format!(
                             "{message} (no zone {} on PowerDNS server {})",
@@ -151,26 +155,40 @@ impl PowerDnsClient {
         Attempted { outcome, attempts }
     }
 
+    /// One GET per name, all in parallel: the A and AAAA at an FQDN come
+    /// back together, so a VM costs one read per name, not per record.
     pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
-        let answers = join_all(
-            keys.iter()
-                .map(|(name, rrtype)| self.get(name, rrtype.as_str())),
-        )
-        .await;
+        let mut names: Vec<&DnsName> = Vec::new();
+        for (name, _) in keys {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let answers = join_all(names.iter().map(|name| self.get(name, None))).await;
         let attempts = answers.iter().map(|a| a.attempts).max().unwrap_or(0);
-        let mut sets = Vec::with_capacity(keys.len());
-        for ((name, rrtype), answer) in keys.iter().zip(answers) {
-            let doc = match answer.outcome {
-                Ok(doc) => doc,
+        let mut docs = Vec::with_capacity(answers.len());
+        for answer in answers {
+            match answer.outcome {
+                Ok(doc) => docs.push(doc),
                 Err(e) => {
                     return Attempted {
                         outcome: Err(e),
                         attempts,
                     }
                 }
+            }
+        }
+        let mut sets = Vec::with_capacity(keys.len());
+        for (name, rrtype) in keys {
+            let Some(doc) = names
+                .iter()
+                .position(|n| *n == name)
+                .and_then(|i| docs.get(i))
+            else {
+                continue;
             };
-            // Filtered by name and type already; checked again in case a
-            // server ignores the filter and sends the whole zone.
+            // Filtered by name already; checked again in case a server
+            // ignores the filter and sends the whole zone.
             let absolute = name.to_absolute();
             let mut set = RecordSet::empty(name.clone(), *rrtype, 0);
             for rrset in doc
@@ -248,7 +266,7 @@ impl PowerDnsClient {
     /// Reads the zone's SOA: proves the server answers, the key is accepted
     /// and the zone exists under that name.
     pub async fn test(&self) -> Attempted<String> {
-        let answer = self.get(&self.zone, "SOA").await;
+        let answer = self.get(&self.zone, Some("SOA")).await;
         let outcome = answer.outcome.and_then(|doc| {
             let expected = self.zone.to_absolute();
             if doc.name.eq_ignore_ascii_case(&expected) {
