@@ -14,8 +14,9 @@ namespace PuqDns {
          * `$zones` are zone rows as DnsZoneManager takes them. `$options`:
          * `timeout` (15 s per request), `connect_timeout` (5 s), `retries` (3),
          * `concurrency` (8 requests in flight) and `on_progress`, a
-         * `callable(array $operation, string $line): void` called on this
-         * thread as each operation ends, with the operation and its cron line.
+         * `callable(array $operation): void` called on this thread as each
+         * operation ends; the array is the operation of the result plus its
+         * cron `line`.
          *
          * @throws ConfigException for a bad zone row or option
          *

@@ -29,10 +29,13 @@ fn read_vm(vm: &ZendHashTable, what: &str) -> PhpResult<Vm> {
 }
 
 impl DnsSync {
-    /// Runs jobs with live progress. A progress callback that throws is not
-    /// called again; the sync still finishes, so no zone is left half done,
-    /// and PHP then raises the callback's exception.
-    fn execute(&self, jobs: &[Job<'_>]) -> PhpResult<Vec<SyncReport>> {
+    /// Runs jobs with live progress, after reporting `preface`: operations
+    /// that failed before any job ran (a VM array that could not be read).
+    ///
+    /// A progress callback that throws is not called again; the sync still
+    /// finishes, so no zone is left half done, and PHP then raises the
+    /// callback's exception.
+    fn execute(&self, jobs: &[Job<'_>], preface: &[Operation]) -> PhpResult<Vec<SyncReport>> {
         let callable = self
             .on_progress
             .as_ref()
@@ -45,20 +48,24 @@ impl DnsSync {
             if failed {
                 return;
             }
+            // The operation as in the result, plus its cron line, so a
+            // cron script can print it as it is.
             let Value::Array(payload) = op.to_value() else {
                 return;
             };
-            let payload = array_to_php(payload);
-            let line = op.line();
-            if callable.try_call(vec![&payload, &line]).is_err() {
+            let payload = array_to_php(payload.with("line", op.line()));
+            if callable.try_call(vec![&payload]).is_err() {
                 failed = true;
             }
         };
+        for op in preface {
+            progress(0, op);
+        }
         block_on(run(&self.zones, jobs, &self.options, &mut progress))
     }
 
     fn one(&self, job: Job<'_>) -> PhpResult<ZBox<ZendHashTable>> {
-        let mut reports = self.execute(&[job])?;
+        let mut reports = self.execute(&[job], &[])?;
         let report = reports.pop().map(|r| r.to_value()).unwrap_or_default();
         Ok(array_to_php(report))
     }
@@ -69,8 +76,9 @@ impl DnsSync {
     /// `$zones` are zone rows as DnsZoneManager takes them. `$options`:
     /// `timeout` (15 s per request), `connect_timeout` (5 s), `retries` (3),
     /// `concurrency` (8 requests in flight) and `on_progress`, a
-    /// `callable(array $operation, string $line): void` called on this
-    /// thread as each operation ends, with the operation and its cron line.
+    /// `callable(array $operation): void` called on this thread as each
+    /// operation ends; the array is the operation of the result plus its
+    /// cron `line`.
     ///
     /// @throws ConfigException for a bad zone row or option
     #[php(optional = options)]
@@ -196,21 +204,28 @@ impl DnsSync {
                 kind: JobKind::Resync,
             })
             .collect();
-        let mut reports = self.execute(&jobs)?.into_iter();
+        let invalid: Vec<(&Id, SyncReport)> = parsed
+            .iter()
+            .filter_map(|(id, vm)| {
+                vm.as_ref()
+                    .err()
+                    .map(|e| (id, SyncReport::invalid_vm("resync", id.clone(), e)))
+            })
+            .collect();
+        let preface: Vec<Operation> = invalid
+            .iter()
+            .flat_map(|(_, report)| report.operations.iter().cloned())
+            .collect();
+        let mut reports = self.execute(&jobs, &preface)?.into_iter();
+        let mut invalid = invalid.into_iter();
         let mut results = Array::new();
         for (id, vm) in &parsed {
-            match vm {
-                Ok(vm) => {
-                    if let Some(report) = reports.next() {
-                        results.insert(vm.id.to_key(), report.to_value());
-                    }
-                }
-                Err(error) => {
-                    results.insert(
-                        id.to_key(),
-                        SyncReport::invalid_vm("resync", id.clone(), error).to_value(),
-                    );
-                }
+            let report = match vm {
+                Ok(_) => reports.next(),
+                Err(_) => invalid.next().map(|(_, report)| report),
+            };
+            if let Some(report) = report {
+                results.insert(id.to_key(), report.to_value());
             }
         }
         Ok(array_to_php(results))

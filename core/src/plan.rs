@@ -92,6 +92,8 @@ pub struct Rejected<'z> {
     pub rrtype: RecordType,
     pub name: String,
     pub content: String,
+    /// The TTL the record would have had (the VM's, else the zone's).
+    pub ttl: Option<u32>,
     pub error: String,
 }
 
@@ -166,6 +168,7 @@ pub fn plan_vm<'z>(zones: &'z ZoneSet, vm: &Vm) -> VmPlan<'z> {
                     rrtype: RecordType::Ptr,
                     name: name.to_string(),
                     content: String::new(),
+                    ttl: Some(ttl_for(zone)),
                     error: error.clone(),
                 }),
             }
@@ -195,6 +198,7 @@ pub fn plan_vm<'z>(zones: &'z ZoneSet, vm: &Vm) -> VmPlan<'z> {
                 },
                 name: vm.fqdn.to_string(),
                 content: given.clone(),
+                ttl: vm.ttl,
                 error: error.clone(),
             }),
         }

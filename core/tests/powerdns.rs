@@ -1,6 +1,9 @@
 //! The sync engine and zone test against a real PowerDNS Authoritative
 //! server (started per test by tests/pdns/server.sh).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use puq_dns_core::check::test_zone;

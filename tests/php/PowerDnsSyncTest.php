@@ -64,8 +64,8 @@ final class PowerDnsSyncTest extends TestCase
         [$zones, $domain] = $this->zones();
         $n = self::$zoneCounter;
         $lines = [];
-        $sync = new DnsSync($zones, ['on_progress' => function (array $op, string $line) use (&$lines): void {
-            $lines[] = $line;
+        $sync = new DnsSync($zones, ['on_progress' => function (array $op) use (&$lines): void {
+            $lines[] = $op['line'];
         }]);
         $ip6 = '2001:db8:' . dechex($n % 16) . '000::7';
         $ptr6 = DnsZoneManager::reverseName($ip6);

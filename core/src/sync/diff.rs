@@ -203,7 +203,9 @@ impl ZoneDiff {
 
     /// The steps to report when the zone could not be read: what the item
     /// would do to a zone that holds nothing of the VM's, or for a delete,
-    /// the VM's own records it came to remove.
+    /// the VM's own records it came to remove. A set that wants nothing
+    /// (no IPv6 address, so no AAAA) has no step here; the engine makes
+    /// sure every job still hears that the zone failed.
     pub fn unread_steps(item: &Item<'_>) -> Vec<Step> {
         let kind = match item.action {
             Action::Delete => StepKind::Delete,

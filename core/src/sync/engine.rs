@@ -207,18 +207,26 @@ async fn sync_zone(
         Err(error) => {
             let error = clean_error(&error.to_string(), &secrets);
             let ms = elapsed_ms(started);
-            let ops = work
-                .items
-                .iter()
-                .flat_map(|item| {
-                    ZoneDiff::unread_steps(item).into_iter().map(|step| {
-                        (
-                            item.job,
-                            operation(zone, item, &step, Some(error.clone()), read.attempts, ms),
-                        )
-                    })
-                })
-                .collect();
+            let mut ops: Vec<(usize, Operation)> = Vec::new();
+            for item in &work.items {
+                for step in ZoneDiff::unread_steps(item) {
+                    let op = operation(zone, item, &step, Some(error.clone()), read.attempts, ms);
+                    ops.push((item.job, op));
+                }
+            }
+            // A job whose sets want nothing here (a resync or delete of a
+            // VM without addresses) had stale records to look for: it
+            // still gets one failed operation, never a silent success.
+            for item in &work.items {
+                if item.action != Action::Create && !ops.iter().any(|(job, _)| *job == item.job) {
+                    let step = Step {
+                        kind: StepKind::Delete,
+                        content: String::new(),
+                    };
+                    let op = operation(zone, item, &step, Some(error.clone()), read.attempts, ms);
+                    ops.push((item.job, op));
+                }
+            }
             return (work.position, ops);
         }
     };
@@ -347,7 +355,7 @@ fn rejected_operation(rejected: &Rejected<'_>) -> Operation {
         name: rejected.name.clone(),
         rrtype: rejected.rrtype,
         content: rejected.content.clone(),
-        ttl: rejected.zone.map(|z| z.ttl),
+        ttl: rejected.ttl,
         error: Some(rejected.error.clone()),
         attempts: 0,
         ms: 0,

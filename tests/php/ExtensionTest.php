@@ -1,0 +1,201 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PuqDns\Tests;
+
+use PHPUnit\Framework\TestCase;
+use PuqDns\ConfigException;
+use PuqDns\DnsException;
+use PuqDns\DnsSync;
+use PuqDns\DnsZoneManager;
+use ReflectionClass;
+use ReflectionMethod;
+
+/**
+ * The extension as PHP sees it: loaded, versioned, and exposing exactly the
+ * classes, methods and constant of API.md under their PHP names.
+ */
+final class ExtensionTest extends TestCase
+{
+    public function testTheExtensionIsLoaded(): void
+    {
+        $this->assertTrue(extension_loaded('puq_dns'));
+        $this->assertContains('puq_dns', get_loaded_extensions());
+    }
+
+    public function testVersionIsTheCrateVersion(): void
+    {
+        $version = Fixtures::cargoVersion();
+        $this->assertNotNull($version, 'no version in [workspace.package] of Cargo.toml');
+        $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', $version);
+        $this->assertSame($version, phpversion('puq_dns'));
+    }
+
+    public function testTheFourClassesExist(): void
+    {
+        foreach ([DnsZoneManager::class, DnsSync::class, DnsException::class, ConfigException::class] as $class) {
+            $this->assertTrue(class_exists($class), "$class is missing");
+            $this->assertSame('puq_dns', (new ReflectionClass($class))->getExtensionName(), $class);
+        }
+    }
+
+    public function testExceptionHierarchy(): void
+    {
+        $dns = new ReflectionClass(DnsException::class);
+        $config = new ReflectionClass(ConfigException::class);
+        $this->assertSame(\Exception::class, $dns->getParentClass()->getName());
+        $this->assertSame(DnsException::class, $config->getParentClass()->getName());
+        $this->assertTrue(is_subclass_of(ConfigException::class, \Exception::class));
+        $this->assertTrue(is_subclass_of(ConfigException::class, \Throwable::class));
+        $this->assertFalse($dns->isFinal());
+        $this->assertFalse($config->isFinal());
+    }
+
+    public function testExceptionsArePlainPhpExceptions(): void
+    {
+        $previous = new \RuntimeException('cause');
+        $e = new ConfigException('m', 3, $previous);
+        $this->assertSame('m', $e->getMessage());
+        $this->assertSame(3, $e->getCode());
+        $this->assertSame($previous, $e->getPrevious());
+        $this->assertInstanceOf(DnsException::class, $e);
+
+        $d = new DnsException('other', 7);
+        $this->assertSame('other', $d->getMessage());
+        $this->assertSame(7, $d->getCode());
+        $this->assertNotInstanceOf(ConfigException::class, $d);
+
+        // A PHP subclass can be thrown and caught as the base class.
+        $sub = new class ('sub', 9) extends ConfigException {
+        };
+        try {
+            throw $sub;
+        } catch (DnsException $caught) {
+            $this->assertSame('sub', $caught->getMessage());
+            $this->assertSame(9, $caught->getCode());
+        }
+    }
+
+    /** @return array<string, array{0: class-string, 1: list<string>, 2: list<string>}> */
+    public static function classShapes(): array
+    {
+        return [
+            'DnsZoneManager' => [
+                DnsZoneManager::class,
+                ['__construct', 'list', 'match', 'test'],
+                ['mask', 'merge', 'normalize', 'reverseName', 'testZone'],
+            ],
+            'DnsSync' => [
+                DnsSync::class,
+                ['__construct', 'create', 'delete', 'plan', 'resync', 'resyncMany', 'update'],
+                [],
+            ],
+        ];
+    }
+
+    /**
+     * @dataProvider classShapes
+     * @param list<string> $instance
+     * @param list<string> $static
+     */
+    public function testMethodsHaveTheApiNamesAndStaticness(string $class, array $instance, array $static): void
+    {
+        $rc = new ReflectionClass($class);
+        $public = array_map(fn (ReflectionMethod $m) => $m->getName(), $rc->getMethods(ReflectionMethod::IS_PUBLIC));
+        $statics = array_map(fn (ReflectionMethod $m) => $m->getName(), $rc->getMethods(ReflectionMethod::IS_STATIC));
+        $instances = array_values(array_diff($public, $statics));
+        sort($instances);
+        sort($statics);
+        $this->assertSame($instance, $instances);
+        // getMethods() gives the declared names, so this also checks their case
+        // (PHP itself would resolve a call to any case).
+        $this->assertSame($static, $statics);
+    }
+
+    /** @return array<string, array{0: class-string, 1: string, 2: list<string>}> */
+    public static function signatures(): array
+    {
+        return [
+            'DnsZoneManager::__construct' => [DnsZoneManager::class, '__construct', ['array $zones']],
+            'DnsZoneManager::normalize' => [DnsZoneManager::class, 'normalize', ['array $zone']],
+            'DnsZoneManager::list' => [DnsZoneManager::class, 'list', []],
+            'DnsZoneManager::mask' => [DnsZoneManager::class, 'mask', ['array $zone']],
+            'DnsZoneManager::merge' => [DnsZoneManager::class, 'merge', ['array $stored', 'array $submitted']],
+            'DnsZoneManager::test' => [DnsZoneManager::class, 'test', ['mixed $id']],
+            'DnsZoneManager::testZone' => [DnsZoneManager::class, 'testZone', ['array $zone']],
+            'DnsZoneManager::match' => [DnsZoneManager::class, 'match', ['string $name']],
+            'DnsZoneManager::reverseName' => [DnsZoneManager::class, 'reverseName', ['string $ip']],
+            'DnsSync::__construct' => [DnsSync::class, '__construct', ['array $zones', '?array $options = null']],
+            'DnsSync::create' => [DnsSync::class, 'create', ['array $vm']],
+            'DnsSync::delete' => [DnsSync::class, 'delete', ['array $vm']],
+            'DnsSync::resync' => [DnsSync::class, 'resync', ['array $vm']],
+            'DnsSync::update' => [DnsSync::class, 'update', ['array $old', 'array $new']],
+            'DnsSync::resyncMany' => [DnsSync::class, 'resyncMany', ['array $vms']],
+            'DnsSync::plan' => [DnsSync::class, 'plan', ['string $action', 'array $vm']],
+        ];
+    }
+
+    /**
+     * @dataProvider signatures
+     * @param list<string> $params
+     */
+    public function testParameters(string $class, string $method, array $params): void
+    {
+        $m = new ReflectionMethod($class, $method);
+        $shown = array_map(function (\ReflectionParameter $p): string {
+            $text = $p->getType() . ' $' . $p->getName();
+            if ($p->isOptional()) {
+                $text .= ' = ' . var_export($p->getDefaultValue(), true);
+                $text = str_replace('NULL', 'null', $text);
+            }
+            return $text;
+        }, $m->getParameters());
+        $this->assertSame($params, $shown);
+        if ($method !== '__construct') {
+            $this->assertSame(
+                $method === 'reverseName' ? 'string' : 'array',
+                (string) $m->getReturnType(),
+            );
+        }
+    }
+
+    public function testKeepConstant(): void
+    {
+        $this->assertSame('__KEEP__', DnsZoneManager::KEEP);
+        $this->assertSame(['KEEP' => '__KEEP__'], (new ReflectionClass(DnsZoneManager::class))->getConstants());
+    }
+
+    public function testPhpReListsTheClasses(): void
+    {
+        $so = Fixtures::soPath();
+        $this->assertNotNull($so, 'set PUQ_DNS_SO to the path of libpuq_dns.so');
+        $this->assertFileExists($so);
+        $out = (string) shell_exec(sprintf(
+            '%s -n -d extension=%s --re puq_dns 2>&1',
+            escapeshellarg(PHP_BINARY),
+            escapeshellarg($so),
+        ));
+        $this->assertStringContainsString('Extension [ <persistent> extension #', $out);
+        $this->assertStringContainsString('puq_dns version ' . phpversion('puq_dns'), $out);
+        $this->assertStringContainsString('class PuqDns\\DnsException extends Exception', $out);
+        $this->assertStringContainsString('class PuqDns\\ConfigException extends PuqDns\\DnsException', $out);
+        $this->assertStringContainsString('class PuqDns\\DnsZoneManager ]', $out);
+        $this->assertStringContainsString('class PuqDns\\DnsSync ]', $out);
+        $this->assertStringContainsString('Constant [ public string KEEP ] { __KEEP__ }', $out);
+        $this->assertStringContainsString('- Classes [4] {', $out);
+    }
+
+    public function testPhpRiShowsTheVersion(): void
+    {
+        $so = Fixtures::soPath();
+        $this->assertNotNull($so, 'set PUQ_DNS_SO to the path of libpuq_dns.so');
+        $out = (string) shell_exec(sprintf(
+            '%s -n -d extension=%s --ri puq_dns 2>&1',
+            escapeshellarg(PHP_BINARY),
+            escapeshellarg($so),
+        ));
+        $this->assertStringContainsString('puq_dns support => enabled', $out);
+        $this->assertStringContainsString('version => ' . Fixtures::cargoVersion(), $out);
+    }
+}
