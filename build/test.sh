@@ -12,6 +12,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "dependencies"
 build/deps.sh
 
+step "the fake provider servers' own tests"
+python3 -m unittest discover -s tests/fakes -p 'test_*.py'
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
