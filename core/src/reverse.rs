@@ -246,6 +246,9 @@ impl Reverse4Zone {
         let Some((first, last)) = self.classless else {
             return false;
         };
+        if !name.as_str().ends_with(".in-addr.arpa") {
+            return false;
+        }
         let labels: Vec<&str> = labels_below(name, 2);
         match labels.as_slice() {
             [a, b, c, d] => {

@@ -465,21 +465,26 @@ fn base_url(r: &mut RowReader<'_>, field: &str, text: &str) -> Option<String> {
     let shown = shorten(text);
     let url = match Url::parse(text) {
         Ok(url) => url,
+        // Never echo text with an '@': its user part may hold a password.
+        Err(e) if text.contains('@') => {
+            r.problem(format!("{field} is not a URL ({e})"));
+            return None;
+        }
         Err(e) => {
             r.problem(format!("{field} {shown:?} is not a URL ({e})"));
             return None;
         }
     };
-    let problem = if !matches!(url.scheme(), "http" | "https") {
-        Some("must start with http:// or https://")
-    } else if url.host_str().is_none_or(str::is_empty) {
-        Some("has no host")
-    } else if !url.username().is_empty() || url.password().is_some() {
+    let problem = if !url.username().is_empty() || url.password().is_some() {
         // Never echo it: the user part may hold a password.
         r.problem(format!(
             "{field} must not hold a user name or password; put the credential in its own field"
         ));
         return None;
+    } else if !matches!(url.scheme(), "http" | "https") {
+        Some("must start with http:// or https://")
+    } else if url.host_str().is_none_or(str::is_empty) {
+        Some("has no host")
     } else if url.query().is_some() || url.fragment().is_some() {
         Some("must not have a query or fragment")
     } else {
