@@ -4,6 +4,7 @@
 //! Providers keep no planning logic: the engine decides what to change and
 //! hands each provider only the sets at the VM's own names.
 
+pub mod cloudflare;
 pub mod powerdns;
 
 use std::fmt;
@@ -129,6 +130,7 @@ pub fn normalize_content(rrtype: RecordType, content: &str) -> String {
 
 /// A connected provider for one zone.
 pub enum Client {
+    Cloudflare(cloudflare::CloudflareClient),
     PowerDns(powerdns::PowerDnsClient),
     /// The zone's client could not be set up (a bad `ca_cert`); every call
     /// fails with that error and makes no request.
@@ -140,6 +142,7 @@ pub enum Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Client::Cloudflare(c) => write!(f, "Client::Cloudflare({})", c.zone_url()),
             Client::PowerDns(c) => write!(f, "Client::PowerDns({})", c.zone_url()),
             Client::Broken(e) => write!(f, "Client::Broken({e})"),
             Client::Unsupported(t) => write!(f, "Client::Unsupported({t})"),
@@ -157,6 +160,9 @@ impl Client {
             Provider::PowerDns(config) => {
                 Client::PowerDns(powerdns::PowerDnsClient::new(http, zone, config))
             }
+            Provider::Cloudflare(config) => {
+                Client::Cloudflare(cloudflare::CloudflareClient::new(http, zone, config))
+            }
             other => Client::Unsupported(other.kind()),
         }
     }
@@ -165,7 +171,7 @@ impl Client {
         match self {
             Client::Broken(e) => Some(e.clone()),
             Client::Unsupported(t) => Some(ProviderError::Unsupported(*t)),
-            Client::PowerDns(_) => None,
+            Client::PowerDns(_) | Client::Cloudflare(_) => None,
         }
     }
 
@@ -174,6 +180,7 @@ impl Client {
     pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
         match self {
             Client::PowerDns(c) => c.read(keys).await,
+            Client::Cloudflare(c) => c.read(keys).await,
             _ => Attempted::unsent(self.unusable()),
         }
     }
@@ -182,6 +189,7 @@ impl Client {
     pub async fn apply(&self, changes: &[Change]) -> Vec<Attempted<()>> {
         match self {
             Client::PowerDns(c) => c.apply(changes).await,
+            Client::Cloudflare(c) => c.apply(changes).await,
             _ => changes
                 .iter()
                 .map(|_| Attempted::unsent(self.unusable()))
@@ -195,6 +203,7 @@ impl Client {
     pub async fn test(&self) -> Attempted<String> {
         match self {
             Client::PowerDns(c) => c.test().await,
+            Client::Cloudflare(c) => c.test().await,
             _ => Attempted::unsent(self.unusable()),
         }
     }

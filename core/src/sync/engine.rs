@@ -275,7 +275,8 @@ async fn sync_zone(
                         .as_ref()
                         .err()
                         .map(|e| clean_error(&e.to_string(), &secrets)),
-                    applied.attempts,
+                    // Every try this operation cost: the read, then the write.
+                    read.attempts + applied.attempts,
                 ),
             };
             ops.push((item.job, operation(zone, item, step, error, attempts, ms)));

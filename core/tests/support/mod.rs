@@ -9,6 +9,8 @@ use puq_dns_core::sync::{run, Job, JobKind, SyncOptions, SyncReport};
 use puq_dns_core::{Array, Value, Vm, ZoneSet};
 use serde_json::json;
 
+pub mod cloudflare;
+
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 pub struct PowerDns {
