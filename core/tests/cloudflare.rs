@@ -301,3 +301,71 @@ async fn test_checks_token_and_zone_name() {
     );
     let _ = Array::new();
 }
+
+#[tokio::test]
+async fn update_plan_and_resync_many_merge_writes_per_zone() {
+    let s = setup().await;
+    let rev6 = s.cf.zone("8.b.d.0.1.0.0.2.ip6.arpa").await;
+    let zones = zones(vec![
+        s.cf.row(1, "puqcloud.com", &s.fwd),
+        s.cf.row(2, "2.0.192.in-addr.arpa", &s.rev),
+        s.cf.row(3, "8.b.d.0.1.0.0.2.ip6.arpa", &rev6),
+    ]);
+    let old = vm1(&["192.0.2.7", "2001:db8::7"]);
+    assert!(sync(&zones, &old, JobKind::Create).await.ok());
+    let ptr6 = "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
+    assert_eq!(s.cf.records(&rev6, ptr6).await, ["PTR vm1.puqcloud.com"]);
+
+    let new = vm1(&["192.0.2.9"]);
+    let plan = sync(
+        &zones,
+        &new,
+        JobKind::Plan(puq_dns_core::sync::Action::Resync),
+    )
+    .await;
+    assert_eq!(plan.action, "plan");
+    assert_eq!(
+        s.cf.records(&s.fwd, FQDN).await,
+        ["A 192.0.2.7", "AAAA 2001:db8::7"],
+        "plan changes nothing"
+    );
+
+    let update = sync(&zones, &new, JobKind::Update { old: &old }).await;
+    assert!(update.ok(), "{:?}", summary(&update));
+    assert_eq!(s.cf.records(&s.fwd, FQDN).await, ["A 192.0.2.9"]);
+    assert!(s
+        .cf
+        .records(&s.rev, "7.2.0.192.in-addr.arpa")
+        .await
+        .is_empty());
+    assert!(s.cf.records(&rev6, ptr6).await.is_empty());
+    assert_eq!(
+        s.cf.records(&s.rev, "9.2.0.192.in-addr.arpa").await,
+        ["PTR vm1.puqcloud.com"]
+    );
+
+    s.cf.control("/stats/reset", json!({})).await;
+    let vms: Vec<_> = (10..20)
+        .map(|i| {
+            vm(
+                i,
+                &format!("vm{i}"),
+                vec![Value::from(format!("192.0.2.{i}"))],
+            )
+        })
+        .collect();
+    let jobs: Vec<_> = vms
+        .iter()
+        .map(|vm| Job {
+            vm,
+            kind: JobKind::Resync,
+        })
+        .collect();
+    let reports = run(&zones, &jobs, &support::options(), &mut |_, _| {}).await;
+    assert!(reports.iter().all(|r| r.ok()));
+    let stats = s.cf.stats().await;
+    assert_eq!(
+        stats["by_route"]["POST /zones/{id}/dns_records/batch"], 2,
+        "one batch per zone for 10 VMs: {stats}"
+    );
+}
