@@ -398,12 +398,8 @@ fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provid
             let server_url = r
                 .text("server_url", true)
                 .and_then(|text| base_url(r, "server_url", &text))
-                .map(|url| {
-                    let bare = url.trim_end_matches('/');
-                    // An admin may paste the API address itself.
-                    let bare = bare.strip_suffix("/api").unwrap_or(bare);
-                    format!("{bare}/")
-                });
+                // An admin may paste the API address itself.
+                .map(|url| format!("{}/", without_api_path(&url, "/api")));
             let admin_user = r.token(
                 "admin_user",
                 true,
@@ -428,11 +424,7 @@ fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provid
             let server_url = r
                 .text("server_url", true)
                 .and_then(|text| base_url(r, "server_url", &text))
-                .map(|url| {
-                    let bare = url.trim_end_matches('/');
-                    let bare = bare.strip_suffix("/api/v1").unwrap_or(bare);
-                    bare.trim_end_matches('/').to_owned()
-                });
+                .map(|url| without_api_path(&url, "/api/v1"));
             let api_key = r.secret("api_key", true);
             let server_id = r
                 .token(
@@ -457,6 +449,24 @@ fn is_id_char(c: char) -> bool {
 
 fn is_user_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+/// A URL from [`base_url`] without trailing slashes and without the API path
+/// (`/api`, `/api/v1`) an admin may paste along, however often they repeat,
+/// so that a normalised URL normalises to itself. Only the path is looked
+/// at: a host named `api` (`http://api/v1`) stays.
+fn without_api_path(url: &str, api: &str) -> String {
+    let host_at = url.find("://").map_or(0, |i| i + 3);
+    let path_at = url[host_at..].find('/').map_or(url.len(), |i| host_at + i);
+    let (origin, mut path) = url.split_at(path_at);
+    loop {
+        path = path.trim_end_matches('/');
+        match path.strip_suffix(api) {
+            Some(rest) => path = rest,
+            None => break,
+        }
+    }
+    format!("{origin}{path}")
 }
 
 /// An http(s) base URL without credentials, query or fragment, serialised
@@ -580,3 +590,61 @@ pub fn merge(stored: &Value, submitted: &Value) -> Result<Zone, ZoneRowError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    fn server_url(provider: &str, url: &str) -> String {
+        let row = Array::new()
+            .with("id", 1i64)
+            .with("zone", "example.com")
+            .with("type", provider)
+            .with("server_url", url)
+            .with("api_key", "key-1")
+            .with("admin_user", "admin")
+            .with("admin_password", "pw-1")
+            .with("user", "admin");
+        let zone = Zone::from_row(&Value::Array(row), None).unwrap();
+        let normal = zone.to_row();
+        let again = Zone::from_row(&Value::Array(normal.clone()), None).unwrap();
+        assert_eq!(again.to_row(), normal, "normalising {url:?} twice");
+        normal
+            .get("server_url")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    // Found by fuzz/fuzz_targets/zone_row.rs: the API suffix was stripped
+    // from the URL text, once, so a host named `api` lost its host and a
+    // repeated suffix changed the URL each time the row was saved.
+    #[test]
+    fn api_paths_are_stripped_from_the_path_only_and_to_a_fixed_point() {
+        assert_eq!(server_url("hestiacp", "https://api"), "https://api/");
+        assert_eq!(server_url("hestiacp", "http://api:80"), "http://api/");
+        assert_eq!(
+            server_url("hestiacp", "https://api:8083/api/"),
+            "https://api:8083/"
+        );
+        assert_eq!(
+            server_url("hestiacp", "http://PANEL.Example.com:80/api/api/./"),
+            "http://panel.example.com/"
+        );
+        assert_eq!(
+            server_url("hestiacp", "https://x/hestia/api"),
+            "https://x/hestia/"
+        );
+        assert_eq!(server_url("powerdns", "http://api/v1"), "http://api/v1");
+        assert_eq!(server_url("powerdns", "http://api/api/v1/"), "http://api");
+        assert_eq!(
+            server_url("powerdns", "https://[::1]:8081/api/v1//api/v1"),
+            "https://[::1]:8081"
+        );
+        assert_eq!(
+            server_url("powerdns", "https://x/pdns/api/v1"),
+            "https://x/pdns"
+        );
+    }
+}
