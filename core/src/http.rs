@@ -2,12 +2,13 @@
 //! settings, a shared bound on requests in flight, and retries of transient
 //! failures with backoff. Providers build requests; this module sends them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Certificate, Client, RequestBuilder, StatusCode};
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex, Semaphore};
 
 use crate::provider::ProviderError;
 use crate::sync::SyncOptions;
@@ -20,12 +21,17 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 /// The longest wait between two tries, whatever `Retry-After` says.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// What every zone of one sync shares: the options and the bound on
-/// requests in flight.
+/// Locks that make writes to one backend go one at a time, by a key the
+/// provider chooses (a PowerDNS server, a HestiaCP domain).
+type WriteLocks = Arc<StdMutex<HashMap<String, Arc<Mutex<()>>>>>;
+
+/// What every zone of one sync shares: the options, the bound on requests
+/// in flight and the write locks.
 #[derive(Clone, Debug)]
 pub struct Transport {
     pub options: SyncOptions,
     limiter: Arc<Semaphore>,
+    write_locks: WriteLocks,
 }
 
 impl Transport {
@@ -33,7 +39,23 @@ impl Transport {
         Self {
             options: options.clone(),
             limiter: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            write_locks: WriteLocks::default(),
         }
+    }
+
+    /// The lock shared by every client of this sync that writes to `key`.
+    /// Some backends cannot take two writes at once: PowerDNS with sqlite
+    /// answers the second with 500 "database is locked", and HestiaCP gives
+    /// two new records the same ID. Waiting for the lock is cheaper than a
+    /// failed write and its retry.
+    pub fn write_lock(&self, key: &str) -> Arc<Mutex<()>> {
+        // A poisoned map still holds valid locks: nothing panics while
+        // holding it but HashMap itself.
+        let mut locks = self
+            .write_locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(locks.entry(key.to_owned()).or_default())
     }
 
     /// A client with the zone's TLS settings: verification on unless the

@@ -289,6 +289,21 @@ async fn classless_reverse_zones_get_the_ptr_inside_the_zone() {
 }
 
 #[tokio::test]
+async fn writes_to_one_server_go_one_at_a_time_so_sqlite_never_refuses_them() {
+    // Three zones on one sqlite-backed server: PATCHed at once, the second
+    // and third fail with 500 "database is locked" and are retried. An
+    // operation's attempts count its read and its write: 2 when neither
+    // was retried.
+    for _ in 0..3 {
+        let pdns = server_with_zones().await;
+        let report = sync(&standard_zones(&pdns), &the_vm(), JobKind::Create).await;
+        assert!(report.ok(), "{:#?}", report.operations);
+        let attempts: Vec<u32> = report.operations.iter().map(|op| op.attempts).collect();
+        assert_eq!(attempts, [2; 6], "{:#?}", report.operations);
+    }
+}
+
+#[tokio::test]
 async fn every_matching_zone_is_written() {
     let pdns = PowerDns::start();
     pdns.create_zone("puqcloud.com").await;

@@ -158,7 +158,8 @@ impl Client {
         };
         match &zone.provider {
             Provider::PowerDns(config) => {
-                Client::PowerDns(powerdns::PowerDnsClient::new(http, zone, config))
+                let lock = transport.write_lock(&format!("powerdns {}", config.server_url));
+                Client::PowerDns(powerdns::PowerDnsClient::new(http, zone, config, lock))
             }
             Provider::Cloudflare(config) => {
                 Client::Cloudflare(cloudflare::CloudflareClient::new(http, zone, config))

@@ -4,11 +4,14 @@
 //! so a /16 reverse zone costs the same as an empty one; writes are one
 //! PATCH per zone, which PowerDNS applies as one transaction.
 
+use std::sync::Arc;
+
 use futures::future::join_all;
 use reqwest::header::ACCEPT;
 use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::Mutex;
 
 use crate::http::{Answer, Http};
 use crate::name::DnsName;
@@ -24,6 +27,8 @@ pub struct PowerDnsClient {
     zone_url: String,
     server_id: String,
     api_key: Secret,
+    /// Held for every PATCH, shared with every zone on the same server.
+    write_lock: Arc<Mutex<()>>,
 }
 
 #[derive(Deserialize)]
@@ -91,7 +96,9 @@ fn error_of(answer: &Answer) -> ProviderError {
 }
 
 impl PowerDnsClient {
-    pub fn new(http: Http, zone: &Zone, config: &PowerDnsZone) -> Self {
+    /// `write_lock` is shared by all zones on the server: with the sqlite
+    /// backend a second PATCH at once fails with "database is locked".
+    pub fn new(http: Http, zone: &Zone, config: &PowerDnsZone, write_lock: Arc<Mutex<()>>) -> Self {
         Self {
             http,
             zone: zone.name.clone(),
@@ -103,6 +110,7 @@ impl PowerDnsClient {
             ),
             server_id: config.server_id.clone(),
             api_key: config.api_key.clone(),
+            write_lock,
         }
     }
 
@@ -243,10 +251,12 @@ impl PowerDnsClient {
             })
             .collect();
         let body = json!({ "rrsets": rrsets });
-        let (outcome, attempts) = self
-            .http
-            .send(|client| self.request(client, Method::PATCH).json(&body))
-            .await;
+        let (outcome, attempts) = {
+            let _one_write_per_server = self.write_lock.lock().await;
+            self.http
+                .send(|client| self.request(client, Method::PATCH).json(&body))
+                .await
+        };
         let outcome = outcome.and_then(|answer| {
             if answer.status.is_success() {
                 Ok(())
