@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{Certificate, Client, RequestBuilder, StatusCode};
+use reqwest::{Client, RequestBuilder, StatusCode};
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::provider::ProviderError;
@@ -60,7 +60,7 @@ impl Transport {
 
     /// A client with the zone's TLS settings: verification on unless the
     /// zone turns it off; with `ca_cert`, that certificate and nothing else
-    /// is trusted. Never a proxy from the environment: DNS credentials go
+    /// is trusted (see `tls`). Never a proxy from the environment: DNS credentials go
     /// to the configured server and nowhere else.
     pub fn client_for(&self, zone: &Zone) -> Result<Http, ProviderError> {
         let mut builder = Client::builder()
@@ -72,15 +72,9 @@ impl Transport {
             .https_only(false);
         if !zone.verify_tls {
             builder = builder.danger_accept_invalid_certs(true);
-        }
-        if let Some(pem) = &zone.ca_cert {
-            let certs = Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
-                ProviderError::Refused(format!("ca_cert is not a usable PEM certificate: {e}"))
-            })?;
-            builder = builder.tls_built_in_root_certs(false);
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+        } else if let Some(pem) = &zone.ca_cert {
+            let tls = crate::tls::config_trusting(pem).map_err(ProviderError::Refused)?;
+            builder = builder.use_preconfigured_tls(tls);
         }
         let client = builder
             .build()
@@ -112,6 +106,12 @@ pub struct Http {
 impl Http {
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// How many times a failed try is repeated; for providers that signal
+    /// a transient failure inside a successful answer (HestiaCP's E_LA).
+    pub fn retries(&self) -> u32 {
+        self.retries
     }
 
     /// Sends a request, trying again after transient failures (no answer,
@@ -244,7 +244,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// 200 ms, 400 ms, 800 ms … with up to half again of jitter, so that
 /// retries from parallel zones do not arrive together.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_millis(200).saturating_mul(1 << attempt.saturating_sub(1).min(8));
     let jitter = base.mul_f64(jitter_fraction() * 0.5);
     base + jitter

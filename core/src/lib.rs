@@ -20,6 +20,7 @@ pub mod reverse;
 mod row;
 pub mod secret;
 pub mod sync;
+pub mod tls;
 pub mod value;
 pub mod vm;
 pub mod zone;

@@ -5,6 +5,7 @@
 //! hands each provider only the sets at the VM's own names.
 
 pub mod cloudflare;
+pub mod hestia;
 pub mod powerdns;
 
 use std::fmt;
@@ -14,7 +15,7 @@ use thiserror::Error;
 use crate::http::Transport;
 use crate::name::DnsName;
 use crate::plan::RecordType;
-use crate::zone::{Provider, ProviderType, Zone};
+use crate::zone::{Provider, Zone};
 
 /// A record as a provider holds it. `content` is normalised by the provider
 /// (addresses in canonical text, names lower case without the trailing dot)
@@ -69,8 +70,6 @@ pub struct Change {
 /// A failure talking to a provider, with the provider's own words.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum ProviderError {
-    #[error("{0} zones are not supported by this build of puq_dns")]
-    Unsupported(ProviderType),
     /// The provider answered with an error.
     #[error("HTTP {status}: {message}")]
     Status { status: u16, message: String },
@@ -80,6 +79,10 @@ pub enum ProviderError {
     /// An answer that is not what the API documents.
     #[error("unexpected answer: {0}")]
     InvalidResponse(String),
+    /// A HestiaCP command ended with a non-zero exit code; `message` is
+    /// Hestia's own text (`Error: …`), when it gave one.
+    #[error("{}", hestia::describe(*code, message))]
+    Hestia { code: u32, message: String },
     /// Refused before sending, e.g. a name the provider cannot take.
     #[error("{0}")]
     Refused(String),
@@ -100,6 +103,30 @@ impl ProviderError {
 pub struct Attempted<T> {
     pub outcome: Result<T, ProviderError>,
     pub attempts: u32,
+}
+
+/// A record of a change that failed while the rest of the change went
+/// through (record-based providers apply a change record by record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordFailure {
+    /// The record's content, as in the change's `add` or `remove`.
+    pub content: String,
+    pub error: ProviderError,
+}
+
+/// How one change went: `Err` when none of it is known to have gone
+/// through; `Ok` with the records that failed on their own (none: all of
+/// it went through).
+pub type Applied = Attempted<Vec<RecordFailure>>;
+
+impl Attempted<()> {
+    /// A change that went through or failed as a whole.
+    fn whole(self) -> Applied {
+        Attempted {
+            outcome: self.outcome.map(|()| Vec::new()),
+            attempts: self.attempts,
+        }
+    }
 }
 
 impl<T> Attempted<T> {
@@ -131,21 +158,20 @@ pub fn normalize_content(rrtype: RecordType, content: &str) -> String {
 /// A connected provider for one zone.
 pub enum Client {
     Cloudflare(cloudflare::CloudflareClient),
+    HestiaCp(hestia::HestiaClient),
     PowerDns(powerdns::PowerDnsClient),
     /// The zone's client could not be set up (a bad `ca_cert`); every call
     /// fails with that error and makes no request.
     Broken(ProviderError),
-    /// A provider this build cannot talk to yet.
-    Unsupported(ProviderType),
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Client::Cloudflare(c) => write!(f, "Client::Cloudflare({})", c.zone_url()),
+            Client::HestiaCp(c) => write!(f, "Client::HestiaCp({})", c.zone_url()),
             Client::PowerDns(c) => write!(f, "Client::PowerDns({})", c.zone_url()),
             Client::Broken(e) => write!(f, "Client::Broken({e})"),
-            Client::Unsupported(t) => write!(f, "Client::Unsupported({t})"),
         }
     }
 }
@@ -164,15 +190,20 @@ impl Client {
             Provider::Cloudflare(config) => {
                 Client::Cloudflare(cloudflare::CloudflareClient::new(http, zone, config))
             }
-            other => Client::Unsupported(other.kind()),
+            Provider::HestiaCp(config) => {
+                let lock = transport.write_lock(&format!(
+                    "hestiacp {} {} {}",
+                    config.server_url, config.user, zone.name
+                ));
+                Client::HestiaCp(hestia::HestiaClient::new(http, zone, config, lock))
+            }
         }
     }
 
     fn unusable(&self) -> Option<ProviderError> {
         match self {
             Client::Broken(e) => Some(e.clone()),
-            Client::Unsupported(t) => Some(ProviderError::Unsupported(*t)),
-            Client::PowerDns(_) | Client::Cloudflare(_) => None,
+            Client::PowerDns(_) | Client::Cloudflare(_) | Client::HestiaCp(_) => None,
         }
     }
 
@@ -182,15 +213,20 @@ impl Client {
         match self {
             Client::PowerDns(c) => c.read(keys).await,
             Client::Cloudflare(c) => c.read(keys).await,
+            Client::HestiaCp(c) => c.read(keys).await,
             _ => Attempted::unsent(self.unusable()),
         }
     }
 
     /// Applies changes; one outcome per change, in order.
-    pub async fn apply(&self, changes: &[Change]) -> Vec<Attempted<()>> {
+    pub async fn apply(&self, changes: &[Change]) -> Vec<Applied> {
+        let whole = |outcomes: Vec<Attempted<()>>| -> Vec<Applied> {
+            outcomes.into_iter().map(Attempted::whole).collect()
+        };
         match self {
-            Client::PowerDns(c) => c.apply(changes).await,
-            Client::Cloudflare(c) => c.apply(changes).await,
+            Client::PowerDns(c) => whole(c.apply(changes).await),
+            Client::Cloudflare(c) => whole(c.apply(changes).await),
+            Client::HestiaCp(c) => c.apply(changes).await,
             _ => changes
                 .iter()
                 .map(|_| Attempted::unsent(self.unusable()))
@@ -205,6 +241,7 @@ impl Client {
         match self {
             Client::PowerDns(c) => c.test().await,
             Client::Cloudflare(c) => c.test().await,
+            Client::HestiaCp(c) => c.test().await,
             _ => Attempted::unsent(self.unusable()),
         }
     }

@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 use crate::http::Transport;
 use crate::name::DnsName;
 use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
-use crate::provider::{Attempted, Client, ProviderError, RecordSet};
+use crate::provider::{Applied, Attempted, Client, ProviderError, RecordSet};
 use crate::sync::diff::{Action, Item, Step, StepKind, ZoneDiff};
 use crate::sync::options::SyncOptions;
 use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef};
@@ -270,11 +270,14 @@ async fn sync_zone(
             let (error, attempts) = match (step.kind, &done.outcome) {
                 (StepKind::Keep, _) | (_, None) => (None, read.attempts),
                 (_, Some(applied)) => (
-                    applied
-                        .outcome
-                        .as_ref()
-                        .err()
-                        .map(|e| clean_error(&e.to_string(), &secrets)),
+                    match &applied.outcome {
+                        Err(e) => Some(e),
+                        Ok(failed) => failed
+                            .iter()
+                            .find(|f| f.content == step.content)
+                            .map(|f| &f.error),
+                    }
+                    .map(|e| clean_error(&e.to_string(), &secrets)),
                     // Every try this operation cost: the read, then the write.
                     read.attempts + applied.attempts,
                 ),
@@ -289,7 +292,7 @@ async fn sync_zone(
 /// that carried them (`None` when nothing had to be written).
 struct Written {
     steps: Vec<Step>,
-    outcome: Option<Attempted<()>>,
+    outcome: Option<Applied>,
 }
 
 /// Diffs items against the zone's sets and applies the changes in one call.

@@ -1,0 +1,627 @@
+//! HestiaCP over its API (`POST {server_url}api/`), logged in as the admin
+//! with a password and acting for the zone's user.
+//!
+//! Hestia has no filtered read: one `v-list-dns-records` per zone, and only
+//! the records at the VM's names are kept. Writes are one command per
+//! record, one at a time per domain (Hestia gives a new record the highest
+//! ID plus one, so two adds at once could collide), each with RESTART `no`,
+//! and one `v-restart-dns` per zone once the changes are in.
+//!
+//! Hestia answers HTTP 200 whatever happens. With `returncode=yes` the body
+//! is the command's exit code, with `no` its output or `Error: …`. Writes
+//! ask for the code (exact, and enough when all is well) and, when it is
+//! not 0, ask again for the text; reads ask for the output and, when it is
+//! an error, ask again for the code. Either way the admin sees both, as in
+//! `E_NOTEXIST (3): Error: dns domain example.com doesn't exist`.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use reqwest::Client;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use crate::http::{backoff, Http};
+use crate::name::DnsName;
+use crate::plan::RecordType;
+use crate::provider::{
+    normalize_content, Applied, Attempted, Change, ProviderError, Record, RecordFailure, RecordSet,
+};
+use crate::secret::Secret;
+use crate::zone::{HestiaZone, Zone};
+
+/// Hestia's exit codes (func/main.sh), by number.
+const CODE_NAMES: [&str; 21] = [
+    "OK",
+    "E_ARGS",
+    "E_INVALID",
+    "E_NOTEXIST",
+    "E_EXISTS",
+    "E_SUSPENDED",
+    "E_UNSUSPENDED",
+    "E_INUSE",
+    "E_LIMIT",
+    "E_PASSWORD",
+    "E_FORBIDDEN",
+    "E_DISABLED",
+    "E_PARSING",
+    "E_DISK",
+    "E_LA",
+    "E_CONNECT",
+    "E_FTP",
+    "E_DB",
+    "E_RRD",
+    "E_UPDATE",
+    "E_RESTART",
+];
+const E_NOTEXIST: u32 = 3;
+/// The server's load average is over its limit: worth another try later.
+const E_LA: u32 = 14;
+
+/// `E_NOTEXIST (3): Error: …`, for `ProviderError::Hestia`.
+pub fn describe(code: u32, message: &str) -> String {
+    let name = usize::try_from(code)
+        .ok()
+        .and_then(|i| CODE_NAMES.get(i))
+        .map_or_else(|| "exit code".to_owned(), |name| (*name).to_owned());
+    match message.trim() {
+        "" => format!("{name} ({code})"),
+        text => format!("{name} ({code}): {text}"),
+    }
+}
+
+pub struct HestiaClient {
+    http: Http,
+    zone: DnsName,
+    /// `{server_url}api/`.
+    api_url: String,
+    admin_user: String,
+    admin_password: Secret,
+    user: String,
+    /// Held for all of a zone's writes, shared with every client of the
+    /// same domain in this sync.
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// One record as `v-list-dns-records … json` lists it; every value a string.
+#[derive(Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+struct RecordDoc {
+    record: String,
+    #[serde(rename = "TYPE")]
+    rrtype: String,
+    value: String,
+    id: String,
+    #[serde(default)]
+    suspended: Option<String>,
+    #[serde(default)]
+    ttl: Option<String>,
+}
+
+/// How one command went, before it is turned into an error.
+enum Ran {
+    /// Exit code 0.
+    Done,
+    Failed {
+        code: u32,
+        message: String,
+    },
+}
+
+impl HestiaClient {
+    pub fn new(http: Http, zone: &Zone, config: &HestiaZone, write_lock: Arc<Mutex<()>>) -> Self {
+        Self {
+            http,
+            zone: zone.name.clone(),
+            api_url: format!("{}api/", config.server_url),
+            admin_user: config.admin_user.clone(),
+            admin_password: config.admin_password.clone(),
+            user: config.user.clone(),
+            write_lock,
+        }
+    }
+
+    /// `{server_url}api/ user@domain`, for debug output.
+    pub fn zone_url(&self) -> String {
+        format!("{} {}@{}", self.api_url, self.user, self.zone)
+    }
+
+    /// One POST of one command. Arguments are sent in full, empty ones
+    /// included: Hestia passes on only the `argN` that are present, so a
+    /// missing one would shift the rest left.
+    async fn post(
+        &self,
+        cmd: &str,
+        args: &[&str],
+        returncode: bool,
+    ) -> (Result<String, ProviderError>, u32) {
+        let mut form: Vec<(String, &str)> = vec![
+            ("user".to_owned(), self.admin_user.as_str()),
+            ("password".to_owned(), self.admin_password.expose()),
+            (
+                "returncode".to_owned(),
+                if returncode { "yes" } else { "no" },
+            ),
+            ("cmd".to_owned(), cmd),
+        ];
+        form.extend(
+            args.iter()
+                .enumerate()
+                .map(|(i, arg)| (format!("arg{}", i + 1), *arg)),
+        );
+        let (answer, attempts) = self
+            .http
+            .send(|client: &Client| client.post(&self.api_url).form(&form))
+            .await;
+        let body = answer.and_then(|answer| {
+            if answer.status.is_success() {
+                Ok(answer.body.trim().to_owned())
+            } else {
+                Err(ProviderError::Status {
+                    status: answer.status.as_u16(),
+                    message: first_line(&answer.body),
+                })
+            }
+        });
+        (body, attempts)
+    }
+
+    /// Runs a command that changes something: the exit code first, the text
+    /// only when it failed. A loaded server (E_LA) is asked again later.
+    async fn run(&self, cmd: &str, args: &[&str]) -> (Result<Ran, ProviderError>, u32) {
+        let mut attempts = 0;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let (body, sent) = self.post(cmd, args, true).await;
+            attempts += sent;
+            let code = match body.and_then(|body| exit_code(cmd, &body)) {
+                Ok(code) => code,
+                Err(e) => return (Err(e), attempts),
+            };
+            if code == 0 {
+                return (Ok(Ran::Done), attempts);
+            }
+            if code == E_LA && tries <= self.http.retries() {
+                tokio::time::sleep(backoff(tries)).await;
+                continue;
+            }
+            // The code says what failed; the text says why. A command that
+            // failed fails again the same way, so asking again is safe.
+            let (text, sent) = self.post(cmd, args, false).await;
+            attempts += sent;
+            let ran = match text {
+                Ok(text) if is_error_text(&text) => Ran::Failed {
+                    code,
+                    message: text,
+                },
+                // It went through this time (the load went down).
+                Ok(_) => Ran::Done,
+                Err(_) => Ran::Failed {
+                    code,
+                    message: String::new(),
+                },
+            };
+            return (Ok(ran), attempts);
+        }
+    }
+
+    /// Runs a command that only reads: the output first, the exit code only
+    /// when the output is an error.
+    async fn query(&self, cmd: &str, args: &[&str]) -> Attempted<String> {
+        let (body, mut attempts) = self.post(cmd, args, false).await;
+        let outcome = match body {
+            Ok(text) if is_error_text(&text) => {
+                let (code, sent) = self.post(cmd, args, true).await;
+                attempts += sent;
+                match code.and_then(|body| exit_code(cmd, &body)) {
+                    Ok(code) if code != 0 => Err(ProviderError::Hestia {
+                        code,
+                        message: first_line(&text),
+                    }),
+                    _ => Err(ProviderError::InvalidResponse(format!(
+                        "{cmd}: {}",
+                        first_line(&text)
+                    ))),
+                }
+            }
+            other => other,
+        };
+        Attempted { outcome, attempts }
+    }
+
+    /// Every record of the domain, parsed.
+    async fn list(&self) -> Attempted<Vec<RecordDoc>> {
+        let answer = self
+            .query(
+                "v-list-dns-records",
+                &[&self.user, self.zone.as_str(), "json"],
+            )
+            .await;
+        let outcome = answer.outcome.and_then(|text| {
+            // A domain without records lists nothing, which the API
+            // answers as OK.
+            if text.is_empty() || text == "OK" {
+                return Ok(Vec::new());
+            }
+            serde_json::from_str::<BTreeMap<String, RecordDoc>>(&text)
+                .map(|records| records.into_values().collect())
+                .map_err(|e| {
+                    ProviderError::InvalidResponse(format!(
+                        "v-list-dns-records did not answer the JSON Hestia sends: {e}"
+                    ))
+                })
+        });
+        Attempted {
+            outcome,
+            attempts: answer.attempts,
+        }
+    }
+
+    /// The absolute name of a record as Hestia lists it: relative to the
+    /// domain, `@` for the apex, or absolute with a trailing dot.
+    fn absolute(&self, record: &str) -> Option<DnsName> {
+        match record.trim() {
+            "@" | "" => Some(self.zone.clone()),
+            name if name.ends_with('.') => DnsName::parse(name).ok(),
+            name => self.zone.child(name).ok(),
+        }
+    }
+
+    pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
+        let listed = self.list().await;
+        let outcome = listed.outcome.map(|records| {
+            keys.iter()
+                .map(|(name, rrtype)| {
+                    let mut set = RecordSet::empty(name.clone(), *rrtype, 0);
+                    for doc in records.iter().filter(|doc| {
+                        doc.rrtype.eq_ignore_ascii_case(rrtype.as_str())
+                            && doc.suspended.as_deref() != Some("yes")
+                            && self.absolute(&doc.record).as_ref() == Some(name)
+                    }) {
+                        if let Some(ttl) = doc.ttl.as_deref().and_then(|t| t.parse().ok()) {
+                            set.ttl = ttl;
+                        }
+                        set.records.push(Record {
+                            content: normalize_content(*rrtype, &doc.value),
+                            id: Some(doc.id.clone()),
+                        });
+                    }
+                    set
+                })
+                .collect()
+        });
+        Attempted {
+            outcome,
+            attempts: listed.attempts,
+        }
+    }
+
+    /// Adds before it deletes, so a name never goes without records and a
+    /// replaced A is never the domain's last. Then one restart for the zone.
+    pub async fn apply(&self, changes: &[Change]) -> Vec<Applied> {
+        let _one_writer_per_domain = self.write_lock.lock().await;
+        let mut outcomes: Vec<Applied> = Vec::with_capacity(changes.len());
+        let mut written = false;
+        for change in changes {
+            let mut failures = Vec::new();
+            let mut attempts = 0;
+            let mut any_done = false;
+            match self.relative_name(change) {
+                Err(error) => {
+                    failures.extend(change.add.iter().map(|content| RecordFailure {
+                        content: content.clone(),
+                        error: error.clone(),
+                    }));
+                    failures.extend(change.remove.iter().map(|record| RecordFailure {
+                        content: record.content.clone(),
+                        error: error.clone(),
+                    }));
+                }
+                Ok(record) => {
+                    for content in &change.add {
+                        let (outcome, sent) = self.add(&record, change, content).await;
+                        attempts += sent;
+                        match outcome {
+                            Ok(()) => any_done = true,
+                            Err(error) => failures.push(RecordFailure {
+                                content: content.clone(),
+                                error,
+                            }),
+                        }
+                    }
+                    for removed in &change.remove {
+                        let (outcome, sent) = self.delete(removed).await;
+                        attempts += sent;
+                        match outcome {
+                            Ok(()) => any_done = true,
+                            Err(error) => failures.push(RecordFailure {
+                                content: removed.content.clone(),
+                                error,
+                            }),
+                        }
+                    }
+                }
+            }
+            written |= any_done;
+            outcomes.push(Attempted {
+                outcome: Ok(failures),
+                attempts,
+            });
+        }
+        if written {
+            self.restart(changes, &mut outcomes).await;
+        }
+        outcomes
+    }
+
+    /// The change's name relative to the domain, checked to hold only what
+    /// a DNS name can: Hestia hands its arguments to shell scripts.
+    fn relative_name(&self, change: &Change) -> Result<String, ProviderError> {
+        let relative = change.name.relative_to(&self.zone).ok_or_else(|| {
+            ProviderError::Refused(format!(
+                "{} is not in HestiaCP domain {}; not sent",
+                change.name, self.zone
+            ))
+        })?;
+        if relative == "@" || is_hostname(relative) {
+            Ok(relative.to_owned())
+        } else {
+            Err(ProviderError::Refused(format!(
+                "HestiaCP cannot hold the record name {relative:?}: only letters, digits, '-', '_' and '.' are allowed; not sent"
+            )))
+        }
+    }
+
+    async fn add(
+        &self,
+        record: &str,
+        change: &Change,
+        content: &str,
+    ) -> (Result<(), ProviderError>, u32) {
+        let value = match value_for(change.rrtype, content) {
+            Ok(value) => value,
+            Err(e) => return (Err(e), 0),
+        };
+        let ttl = change.ttl.to_string();
+        // PRIORITY and ID empty: Hestia picks the next ID.
+        let args = [
+            self.user.as_str(),
+            self.zone.as_str(),
+            record,
+            change.rrtype.as_str(),
+            value.as_str(),
+            "",
+            "",
+            "no",
+            ttl.as_str(),
+        ];
+        let (ran, attempts) = self.run("v-add-dns-record", &args).await;
+        (settle(ran, false), attempts)
+    }
+
+    async fn delete(&self, record: &Record) -> (Result<(), ProviderError>, u32) {
+        let Some(id) = record.id.as_deref() else {
+            return (
+                Err(ProviderError::InvalidResponse(format!(
+                    "HestiaCP listed {} without an ID",
+                    record.content
+                ))),
+                0,
+            );
+        };
+        if !id.bytes().all(|b| b.is_ascii_digit()) || id.is_empty() {
+            return (
+                Err(ProviderError::InvalidResponse(format!(
+                    "HestiaCP listed {} with the ID {id:?}, which is not a number",
+                    record.content
+                ))),
+                0,
+            );
+        }
+        let args = [self.user.as_str(), self.zone.as_str(), id, "no"];
+        let (ran, attempts) = self.run("v-delete-dns-record", &args).await;
+        // Already gone is what a delete wants.
+        (settle(ran, true), attempts)
+    }
+
+    /// One reload for the whole zone. If it fails, the records are saved
+    /// but not served yet: every record written says so.
+    async fn restart(&self, changes: &[Change], outcomes: &mut [Applied]) {
+        let (ran, attempts) = self.run("v-restart-dns", &[]).await;
+        let Err(error) = settle(ran, false) else {
+            return;
+        };
+        let error = ProviderError::Refused(format!(
+            "saved in HestiaCP, but the DNS service did not reload: {error}"
+        ));
+        for (change, applied) in changes.iter().zip(outcomes.iter_mut()) {
+            applied.attempts += attempts;
+            let Ok(failures) = &mut applied.outcome else {
+                continue;
+            };
+            let contents = change
+                .add
+                .iter()
+                .chain(change.remove.iter().map(|r| &r.content));
+            let done: Vec<String> = contents
+                .filter(|c| !failures.iter().any(|f| &f.content == *c))
+                .cloned()
+                .collect();
+            failures.extend(done.into_iter().map(|content| RecordFailure {
+                content,
+                error: error.clone(),
+            }));
+        }
+    }
+
+    /// Lists the user's DNS domain: proves the panel answers, the admin's
+    /// password is accepted and the domain belongs to that user.
+    pub async fn test(&self) -> Attempted<String> {
+        let answer = self
+            .query(
+                "v-list-dns-domain",
+                &[&self.user, self.zone.as_str(), "json"],
+            )
+            .await;
+        let outcome = answer.outcome.and_then(|text| {
+            let domains: BTreeMap<String, serde_json::Value> = serde_json::from_str(&text)
+                .map_err(|e| {
+                    ProviderError::InvalidResponse(format!(
+                        "v-list-dns-domain did not answer the JSON Hestia sends: {e}"
+                    ))
+                })?;
+            let found = domains
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(self.zone.as_str()));
+            match found {
+                Some((_, domain)) => Ok(format!(
+                    "dns domain {} of user {} found on HestiaCP ({} records)",
+                    self.zone,
+                    self.user,
+                    domain
+                        .get("RECORDS")
+                        .and_then(|r| r.as_str())
+                        .unwrap_or("?")
+                )),
+                None => Err(ProviderError::InvalidResponse(format!(
+                    "HestiaCP listed {}, not {}",
+                    domains.keys().cloned().collect::<Vec<_>>().join(", "),
+                    self.zone
+                ))),
+            }
+        });
+        Attempted {
+            outcome,
+            attempts: answer.attempts,
+        }
+    }
+}
+
+/// A command's outcome as an error, or none. With `missing_is_done`,
+/// E_NOTEXIST is success (a delete of a record already gone).
+fn settle(ran: Result<Ran, ProviderError>, missing_is_done: bool) -> Result<(), ProviderError> {
+    match ran? {
+        Ran::Done => Ok(()),
+        Ran::Failed { code, .. } if missing_is_done && code == E_NOTEXIST => Ok(()),
+        Ran::Failed { code, message } => Err(ProviderError::Hestia {
+            code,
+            message: first_line(&message),
+        }),
+    }
+}
+
+/// The exit code a `returncode=yes` answer holds.
+fn exit_code(cmd: &str, body: &str) -> Result<u32, ProviderError> {
+    body.trim().parse::<u32>().map_err(|_| {
+        ProviderError::InvalidResponse(format!(
+            "{cmd}: expected an exit code, got {:?}",
+            first_line(body)
+        ))
+    })
+}
+
+fn is_error_text(text: &str) -> bool {
+    text.trim_start().starts_with("Error")
+}
+
+/// The first line of an answer, cut short: error pages can be long HTML.
+fn first_line(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_owned(),
+    }
+}
+
+/// Letters, digits, `-`, `_` in dot-separated labels: what a DNS name
+/// holds, and nothing a shell or Hestia's own parsing could take apart.
+fn is_hostname(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// The value Hestia stores: an address as it is, a PTR target absolute.
+fn value_for(rrtype: RecordType, content: &str) -> Result<String, ProviderError> {
+    let valid = match rrtype {
+        RecordType::A => content.parse::<Ipv4Addr>().is_ok(),
+        RecordType::Aaaa => content.parse::<Ipv6Addr>().is_ok(),
+        RecordType::Ptr => is_hostname(content),
+    };
+    if !valid {
+        return Err(ProviderError::Refused(format!(
+            "{content:?} is not a valid {} value for HestiaCP; not sent",
+            rrtype.as_str()
+        )));
+    }
+    Ok(match rrtype {
+        RecordType::Ptr => format!("{content}."),
+        RecordType::A | RecordType::Aaaa => content.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_named_as_hestia_names_them() {
+        assert_eq!(
+            describe(3, "Error: dns domain example.com doesn't exist\n"),
+            "E_NOTEXIST (3): Error: dns domain example.com doesn't exist"
+        );
+        assert_eq!(describe(14, ""), "E_LA (14)");
+        assert_eq!(describe(20, "x"), "E_RESTART (20): x");
+        assert_eq!(describe(42, "odd"), "exit code (42): odd");
+    }
+
+    #[test]
+    fn values_are_checked_before_they_are_sent() {
+        assert_eq!(
+            value_for(RecordType::Ptr, "vm.example.com").as_deref(),
+            Ok("vm.example.com.")
+        );
+        assert_eq!(
+            value_for(RecordType::A, "192.0.2.1").as_deref(),
+            Ok("192.0.2.1")
+        );
+        assert_eq!(
+            value_for(RecordType::Aaaa, "2001:db8::1").as_deref(),
+            Ok("2001:db8::1")
+        );
+        assert_eq!(
+            value_for(RecordType::Ptr, "vm.example.com; reboot").map_err(|e| e.to_string()),
+            Err(
+                "\"vm.example.com; reboot\" is not a valid PTR value for HestiaCP; not sent"
+                    .to_owned()
+            )
+        );
+        assert!(value_for(RecordType::A, "2001:db8::1").is_err());
+        assert!(value_for(RecordType::Aaaa, "192.0.2.1").is_err());
+        assert!(value_for(RecordType::Ptr, "a..b").is_err());
+        assert!(value_for(RecordType::Ptr, "").is_err());
+    }
+
+    #[test]
+    fn exit_codes_and_error_texts_are_read_strictly() {
+        assert_eq!(exit_code("v-x", "3\n"), Ok(3));
+        assert_eq!(
+            exit_code("v-x", "<html>Bad gateway</html>").map_err(|e| e.to_string()),
+            Err(
+                "unexpected answer: v-x: expected an exit code, got \"<html>Bad gateway</html>\""
+                    .to_owned()
+            )
+        );
+        assert!(is_error_text("Error: dns domain example.com doesn't exist"));
+        assert!(!is_error_text("OK"));
+        assert_eq!(first_line("\n Error: a\nsecond"), "Error: a");
+        assert_eq!(first_line(&"x".repeat(400)).chars().count(), 301);
+    }
+}
