@@ -11,6 +11,8 @@ packages=(
     phpunit php-sqlite3 php-mbstring php-xml
     # A private PowerDNS for tests and the demo, and dig to read it back.
     pdns-server pdns-backend-sqlite3 sqlite3 dnsutils curl python3
+    # The fake HestiaCP serves HTTPS with a certificate it makes with openssl.
+    openssl
 )
 
 missing=()
