@@ -155,7 +155,10 @@ impl HestiaClient {
             .send(|client: &Client| client.post(&self.api_url).form(&form))
             .await;
         let body = answer.and_then(|answer| {
-            if answer.status.is_success() {
+            // Errors found before the command runs (a refused login, a bad
+            // command name) come with an HTTP error status and the exit code
+            // in a header, but the body is still Hestia's answer.
+            if answer.status.is_success() || answer.headers.contains_key("hestia-exit-code") {
                 Ok(answer.body.trim().to_owned())
             } else {
                 Err(ProviderError::Status {
