@@ -198,7 +198,9 @@ pub fn clean_error(text: &str, secrets: &[&str]) -> String {
     const MAX_CHARS: usize = 500;
     let mut text = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        text = text.replace(secret, "***");
+        for form in encodings(secret) {
+            text = text.replace(&form, "***");
+        }
     }
     let mut cleaned = String::with_capacity(text.len().min(MAX_CHARS + 3));
     let mut last_space = false;
@@ -217,6 +219,43 @@ pub fn clean_error(text: &str, secrets: &[&str]) -> String {
     } else {
         cleaned.to_owned()
     }
+}
+
+/// A secret as a provider might echo it back: as it is, form-encoded (a
+/// HestiaCP password in a POST body), percent-encoded (in a URL) or
+/// JSON-escaped (in a request body).
+fn encodings(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    let mut form = String::new();
+    let mut percent = String::new();
+    for byte in secret.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                form.push(char::from(byte));
+                percent.push(char::from(byte));
+            }
+            b'*' => {
+                form.push('*');
+                percent.push_str("%2A");
+            }
+            b' ' => {
+                form.push('+');
+                percent.push_str("%20");
+            }
+            _ => {
+                form.push_str(&format!("%{byte:02X}"));
+                percent.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    for candidate in [form, percent, json] {
+        if !forms.contains(&candidate) {
+            forms.push(candidate);
+        }
+    }
+    forms
 }
 
 #[cfg(test)]
@@ -310,6 +349,14 @@ mod tests {
         assert_eq!(
             clean_error("bad key s3cret\r\n\tin  request", &["s3cret", ""]),
             "bad key *** in request"
+        );
+        let secret = "p@ss w+rd/\"1*";
+        assert_eq!(
+            clean_error(
+                "echo: password=p%40ss+w%2Brd%2F%221*&x=1 url /p%40ss%20w%2Brd%2F%221%2A json \"p@ss w+rd/\\\"1*\" raw p@ss w+rd/\"1*",
+                &[secret]
+            ),
+            "echo: password=***&x=1 url /*** json \"***\" raw ***"
         );
         let long = clean_error(&"x".repeat(2000), &[]);
         assert_eq!(long.chars().count(), 501);
