@@ -7,7 +7,7 @@ use crate::provider::Client;
 use crate::sync::report::clean_error;
 use crate::sync::SyncOptions;
 use crate::value::Array;
-use crate::zone::{Provider, Zone};
+use crate::zone::Zone;
 
 /// Checks that the zone's provider is reachable, accepts the credentials and
 /// holds a zone of the configured name. Never fails: the outcome is the
@@ -16,11 +16,7 @@ pub async fn test_zone(zone: &Zone, options: &SyncOptions) -> Array {
     let started = Instant::now();
     let client = Client::for_zone(zone, &Transport::new(options));
     let outcome = client.test().await.outcome;
-    let secret = match &zone.provider {
-        Provider::Cloudflare(cf) => cf.api_token.expose(),
-        Provider::HestiaCp(h) => h.admin_password.expose(),
-        Provider::PowerDns(p) => p.api_key.expose(),
-    };
+    let secret = zone.secret().expose();
     let (ok, message) = match outcome {
         Ok(found) => (true, found),
         Err(e) => (false, clean_error(&e.to_string(), &[secret])),

@@ -269,6 +269,15 @@ impl Zone {
         self.provider.kind()
     }
 
+    /// The zone's credential, to scrub from anything a provider echoes.
+    pub fn secret(&self) -> &Secret {
+        match &self.provider {
+            Provider::Cloudflare(cf) => &cf.api_token,
+            Provider::HestiaCp(h) => &h.admin_password,
+            Provider::PowerDns(p) => &p.api_key,
+        }
+    }
+
     /// The normalised row, secrets included, ready to be stored.
     pub fn to_row(&self) -> Array {
         let mut row = Array::new()

@@ -14,7 +14,7 @@ use crate::sync::diff::{Action, Item, Step, StepKind, ZoneDiff};
 use crate::sync::options::SyncOptions;
 use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef};
 use crate::vm::Vm;
-use crate::zone::{Provider, Zone};
+use crate::zone::Zone;
 use crate::zone_set::ZoneSet;
 
 /// What one VM job asks for.
@@ -191,7 +191,7 @@ async fn sync_zone(
     let started = Instant::now();
     let zone = work.zone;
     let client = Client::for_zone(zone, transport);
-    let secrets = secrets_of(zone);
+    let secrets = [zone.secret().expose()];
 
     let mut keys: Vec<(DnsName, RecordType)> = Vec::new();
     for item in &work.items {
@@ -363,15 +363,6 @@ fn rejected_operation(rejected: &Rejected<'_>) -> Operation {
         error: Some(rejected.error.clone()),
         attempts: 0,
         ms: 0,
-    }
-}
-
-/// The zone's credential, to scrub from any error text a provider echoes.
-fn secrets_of(zone: &Zone) -> Vec<&str> {
-    match &zone.provider {
-        Provider::Cloudflare(cf) => vec![cf.api_token.expose()],
-        Provider::HestiaCp(h) => vec![h.admin_password.expose()],
-        Provider::PowerDns(p) => vec![p.api_key.expose()],
     }
 }
 
