@@ -10,6 +10,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use tokio::sync::{Mutex, Semaphore};
 
+use crate::budget::RequestBudget;
 use crate::provider::ProviderError;
 use crate::sync::SyncOptions;
 use crate::zone::Zone;
@@ -83,6 +84,7 @@ impl Transport {
             client,
             limiter: Arc::clone(&self.limiter),
             retries: self.options.retries,
+            budget: None,
         })
     }
 }
@@ -101,11 +103,22 @@ pub struct Http {
     client: Client,
     limiter: Arc<Semaphore>,
     retries: u32,
+    /// Drawn on by every try, retries included, before it takes a place
+    /// among the requests in flight.
+    budget: Option<Arc<RequestBudget>>,
 }
 
 impl Http {
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The same client, its requests counted against `budget`.
+    pub fn with_budget(self, budget: Arc<RequestBudget>) -> Self {
+        Self {
+            budget: Some(budget),
+            ..self
+        }
     }
 
     /// How many times a failed try is repeated; for providers that signal
@@ -124,6 +137,9 @@ impl Http {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            if let Some(budget) = &self.budget {
+                budget.take().await;
+            }
             let outcome = {
                 let _permit = self.limiter.acquire().await;
                 self.send_once(build(&self.client)).await

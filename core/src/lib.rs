@@ -9,6 +9,7 @@
 //! - [`vm`], [`plan`]: the VM array and the records it owns in each zone.
 //! - [`sync`], [`provider`], [`check`]: reading and writing the providers.
 
+pub mod budget;
 pub mod check;
 pub mod error;
 pub mod http;

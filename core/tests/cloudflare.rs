@@ -380,3 +380,52 @@ async fn update_plan_and_resync_many_merge_writes_per_zone() {
         "one batch per zone for 10 VMs: {stats}"
     );
 }
+
+#[tokio::test]
+async fn a_token_budget_slows_a_run_down_instead_of_hitting_the_rate_limit() {
+    let s = setup().await;
+    // The fake refuses a 7th request within 2.5 s, and no retry is
+    // allowed: only the budget (6 in 3 s, with room for a loaded test
+    // machine's delays) keeps the run clear of 429s.
+    s.cf.control(
+        "/faults",
+        json!({ "rate_limit": { "limit": 6, "window_s": 2.5, "retry_after": 3 } }),
+    )
+    .await;
+    let options = SyncOptions {
+        retries: 0,
+        cloudflare_rate_limit: 6,
+        cloudflare_rate_window: std::time::Duration::from_secs(3),
+        ..support::options()
+    };
+    let vms: Vec<_> = (1..=4)
+        .map(|i| {
+            vm(
+                i,
+                &format!("vm{i}"),
+                vec![Value::from(format!("192.0.2.{i}"))],
+            )
+        })
+        .collect();
+    let jobs: Vec<_> = vms
+        .iter()
+        .map(|vm| Job {
+            vm,
+            kind: JobKind::Resync,
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let reports = run(&s.zones, &jobs, &options, &mut |_, _| {}).await;
+    let took = started.elapsed();
+    for report in &reports {
+        assert!(report.ok(), "{:#?}", report.operations);
+    }
+    // 8 filtered reads and 2 batches: 10 requests, so the last 4 waited for
+    // the window to pass.
+    assert_eq!(s.cf.stats().await["requests"], 10);
+    assert!(took >= std::time::Duration::from_millis(2900), "{took:?}");
+    assert_eq!(
+        s.cf.records(&s.fwd, "vm4.puqcloud.com").await,
+        ["A 192.0.2.4"]
+    );
+}

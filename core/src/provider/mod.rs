@@ -188,6 +188,14 @@ impl Client {
                 Client::PowerDns(powerdns::PowerDnsClient::new(http, zone, config, lock))
             }
             Provider::Cloudflare(config) => {
+                let options = &transport.options;
+                let budget = crate::budget::shared(
+                    &config.api_url,
+                    config.api_token.expose(),
+                    options.cloudflare_rate_limit,
+                    options.cloudflare_rate_window,
+                );
+                let http = http.with_budget(budget);
                 Client::Cloudflare(cloudflare::CloudflareClient::new(http, zone, config))
             }
             Provider::HestiaCp(config) => {

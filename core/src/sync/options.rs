@@ -16,6 +16,10 @@ pub struct SyncOptions {
     pub retries: u32,
     /// Provider requests in flight at once.
     pub concurrency: usize,
+    /// Requests per Cloudflare token in any `cloudflare_rate_window`,
+    /// counted across every sync of the process.
+    pub cloudflare_rate_limit: usize,
+    pub cloudflare_rate_window: Duration,
 }
 
 impl Default for SyncOptions {
@@ -25,16 +29,21 @@ impl Default for SyncOptions {
             connect_timeout: Duration::from_secs(5),
             retries: 3,
             concurrency: 8,
+            // Cloudflare's documented limit: 1200 requests per 5 minutes.
+            cloudflare_rate_limit: 1200,
+            cloudflare_rate_window: Duration::from_secs(300),
         }
     }
 }
 
 /// Option names, with `on_progress` handled by the binding.
-pub const OPTION_NAMES: [&str; 5] = [
+pub const OPTION_NAMES: [&str; 7] = [
     "timeout",
     "connect_timeout",
     "retries",
     "concurrency",
+    "cloudflare_rate_limit",
+    "cloudflare_rate_window",
     "on_progress",
 ];
 
@@ -63,6 +72,14 @@ impl SyncOptions {
                 "concurrency" => match whole(value, 1, 64) {
                     Ok(n) => parsed.concurrency = usize::try_from(n).unwrap_or(1),
                     Err(e) => problems.push(format!("concurrency {e}")),
+                },
+                "cloudflare_rate_limit" => match whole(value, 1, 100_000) {
+                    Ok(n) => parsed.cloudflare_rate_limit = usize::try_from(n).unwrap_or(1),
+                    Err(e) => problems.push(format!("cloudflare_rate_limit {e}")),
+                },
+                "cloudflare_rate_window" => match seconds(value, 1.0, 3600.0) {
+                    Ok(d) => parsed.cloudflare_rate_window = d,
+                    Err(e) => problems.push(format!("cloudflare_rate_window {e}")),
                 },
                 "on_progress" => {}
                 other => problems.push(format!(
@@ -128,6 +145,10 @@ mod tests {
         assert_eq!(o.timeout, Duration::from_secs(15));
         assert_eq!(o.connect_timeout, Duration::from_secs(5));
         assert_eq!((o.retries, o.concurrency), (3, 8));
+        assert_eq!(
+            (o.cloudflare_rate_limit, o.cloudflare_rate_window),
+            (1200, Duration::from_secs(300))
+        );
     }
 
     #[test]
@@ -138,9 +159,13 @@ mod tests {
                 .with("connect_timeout", "1")
                 .with("retries", 0i64)
                 .with("concurrency", "4")
+                .with("cloudflare_rate_limit", 100i64)
+                .with("cloudflare_rate_window", 10i64)
                 .with("on_progress", "ignored here"),
         )
         .unwrap();
+        assert_eq!(o.cloudflare_rate_limit, 100);
+        assert_eq!(o.cloudflare_rate_window, Duration::from_secs(10));
         assert_eq!(o.timeout, Duration::from_millis(2500));
         assert_eq!(o.connect_timeout, Duration::from_secs(1));
         assert_eq!((o.retries, o.concurrency), (0, 4));
@@ -159,7 +184,7 @@ mod tests {
         .to_string();
         assert_eq!(
             err,
-            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, on_progress); \
+            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress); \
              retries must be 0 to 10, not -1; concurrency must be a whole number, not \"many\"; \
              timeout must be between 0.001 and 3600 seconds, not 0"
         );
