@@ -13,7 +13,9 @@ namespace PuqDns {
         /**
          * `$zones` are zone rows as DnsZoneManager takes them. `$options`:
          * `timeout` (15 s per request), `connect_timeout` (5 s), `retries` (3),
-         * `concurrency` (8 requests in flight) and `on_progress`, a
+         * `concurrency` (8 requests in flight), `cloudflare_rate_limit` and
+         * `cloudflare_rate_window` (1200 requests per 300 s per token, shared
+         * by every sync in the process) and `on_progress`, a
          * `callable(array $operation): void` called on this thread as each
          * operation ends; the array is the operation of the result plus its
          * cron `line`.
