@@ -218,6 +218,19 @@ fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "timed out".to_owned();
     }
+    // hyper's words for a server that hung up: say it plainly.
+    if causes
+        .iter()
+        .any(|c| c.contains("connection closed before message completed"))
+    {
+        return "the server closed the connection without an answer".to_owned();
+    }
+    if error.is_body() || error.is_decode() {
+        return match causes.last() {
+            Some(root) => format!("the answer broke off: {root}"),
+            None => "the answer broke off".to_owned(),
+        };
+    }
     if error.is_connect() {
         // The innermost cause is the one that names the problem (refused,
         // unreachable, certificate); the outer ones only say "connect".
@@ -237,6 +250,43 @@ fn describe(error: &reqwest::Error) -> String {
         }
     }
     text
+}
+
+/// An error body as a line of text: an HTML error page (a proxy's 502, a
+/// panel's login page) becomes its visible text, so the admin reads
+/// `503 Service Temporarily Unavailable`, not markup.
+pub fn readable_body(body: &str) -> String {
+    let body = body.trim();
+    if !body.starts_with('<') {
+        return body.to_owned();
+    }
+    let mut text = String::with_capacity(body.len());
+    let mut rest = body;
+    let mut hidden = false;
+    while let Some(open) = rest.find('<') {
+        if !hidden {
+            text.push_str(&rest[..open]);
+        }
+        text.push(' ');
+        let tag_end = rest[open..].find('>').map_or(rest.len(), |e| open + e + 1);
+        let tag = rest[open..tag_end].to_ascii_lowercase();
+        if tag.starts_with("<script") || tag.starts_with("<style") {
+            hidden = true;
+        } else if tag.starts_with("</script") || tag.starts_with("</style") {
+            hidden = false;
+        }
+        rest = &rest[tag_end..];
+    }
+    if !hidden {
+        text.push_str(rest);
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    // A page's title and heading often say the same: say it once.
+    let repeated = (1..=words.len() / 2)
+        .rev()
+        .find(|&k| words[..k] == words[k..2 * k])
+        .unwrap_or(0);
+    words[repeated..].join(" ")
 }
 
 pub fn is_transient(status: StatusCode) -> bool {
@@ -283,6 +333,24 @@ fn jitter_fraction() -> f64 {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn html_error_pages_become_their_text() {
+        assert_eq!(
+            readable_body("<html><head><title>502 Bad Gateway</title><style>h1{}</style></head><body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>"),
+            "502 Bad Gateway nginx"
+        );
+        assert_eq!(
+            readable_body("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"),
+            "503 Service Temporarily Unavailable"
+        );
+        assert_eq!(readable_body(" Not Found \n"), "Not Found");
+        assert_eq!(
+            readable_body("<p>a <b>b</b> <script>x()</script>c"),
+            "a b c"
+        );
+        assert_eq!(readable_body("<unclosed"), "");
+    }
 
     #[test]
     fn transient_statuses() {

@@ -12,7 +12,7 @@ use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use crate::http::{Answer, Http};
+use crate::http::{readable_body, Answer, Http};
 use crate::name::DnsName;
 use crate::plan::RecordType;
 use crate::provider::{normalize_content, Attempted, Change, ProviderError, Record, RecordSet};
@@ -94,7 +94,7 @@ fn envelope(answer: &Answer) -> Result<Envelope, ProviderError> {
         }),
         Err(_) if !answer.status.is_success() => Err(ProviderError::Status {
             status: answer.status.as_u16(),
-            message: answer.body.trim().to_owned(),
+            message: readable_body(&answer.body),
         }),
         Err(e) => Err(ProviderError::InvalidResponse(format!(
             "HTTP {}: not the JSON envelope Cloudflare sends ({e})",

@@ -22,7 +22,7 @@ use reqwest::Client;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::http::{backoff, Http};
+use crate::http::{backoff, readable_body, Http};
 use crate::name::DnsName;
 use crate::plan::RecordType;
 use crate::provider::{
@@ -163,7 +163,7 @@ impl HestiaClient {
             } else {
                 Err(ProviderError::Status {
                     status: answer.status.as_u16(),
-                    message: first_line(&answer.body),
+                    message: first_line(&readable_body(&answer.body)),
                 })
             }
         });
@@ -520,7 +520,7 @@ fn exit_code(cmd: &str, body: &str) -> Result<u32, ProviderError> {
     body.trim().parse::<u32>().map_err(|_| {
         ProviderError::InvalidResponse(format!(
             "{cmd}: expected an exit code, got {:?}",
-            first_line(body)
+            first_line(&readable_body(body))
         ))
     })
 }
@@ -618,7 +618,7 @@ mod tests {
         assert_eq!(
             exit_code("v-x", "<html>Bad gateway</html>").map_err(|e| e.to_string()),
             Err(
-                "unexpected answer: v-x: expected an exit code, got \"<html>Bad gateway</html>\""
+                "unexpected answer: v-x: expected an exit code, got \"Bad gateway\""
                     .to_owned()
             )
         );

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use crate::http::{Answer, Http};
+use crate::http::{readable_body, Answer, Http};
 use crate::name::DnsName;
 use crate::plan::RecordType;
 use crate::provider::{normalize_content, Attempted, Change, ProviderError, Record, RecordSet};
@@ -82,7 +82,7 @@ fn error_of(answer: &Answer) -> ProviderError {
     let body = answer.body.trim();
     let message = match serde_json::from_str::<ErrorDoc>(body) {
         Ok(doc) => doc.error,
-        Err(_) if !body.is_empty() => body.to_owned(),
+        Err(_) if !body.is_empty() => readable_body(body),
         Err(_) => answer
             .status
             .canonical_reason()

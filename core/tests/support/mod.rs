@@ -10,6 +10,7 @@ use puq_dns_core::{Array, Value, Vm, ZoneSet};
 use serde_json::json;
 
 pub mod cloudflare;
+pub mod faults;
 pub mod hestia;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
