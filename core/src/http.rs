@@ -194,11 +194,41 @@ enum SendError {
     Final(ProviderError),
 }
 
+const CERTIFICATE_REFUSED: &str = "cannot connect: the server's certificate ";
+
+/// What is wrong with the server's certificate, in words an admin can act
+/// on, from rustls's error names.
+fn certificate_problem(causes: &[String]) -> Option<String> {
+    let cause = causes
+        .iter()
+        .find(|c| c.contains("certificate") || c.contains(crate::tls::NOT_PINNED))?;
+    let problem = if cause.contains(crate::tls::NOT_PINNED) {
+        "is neither the one in the zone's ca_cert nor signed by it"
+    } else if cause.contains("CaUsedAsEndEntity") {
+        "is self-signed (a CA certificate): put it in the zone's ca_cert, or turn verify_tls off"
+    } else if cause.contains("UnknownIssuer") {
+        "is not signed by a trusted authority: put the CA that signed it in the zone's ca_cert"
+    } else if cause.contains("NotValidForName") {
+        "is not valid for this host name"
+    } else if cause.contains("NotValidYet") {
+        "is not valid yet"
+    } else if cause.contains("Expired") {
+        "has expired"
+    } else if cause.contains("Revoked") {
+        "has been revoked"
+    } else {
+        return Some(format!("was refused: {cause}"));
+    };
+    Some(problem.to_owned())
+}
+
 /// Connection problems and timeouts are worth another try; a request that
 /// could not even be built is not.
 fn classify(error: reqwest::Error) -> SendError {
     let text = describe(&error);
-    if error.is_builder() || error.is_redirect() {
+    // A refused certificate stays refused: trying again only delays the
+    // answer the admin needs.
+    if error.is_builder() || error.is_redirect() || text.starts_with(CERTIFICATE_REFUSED) {
         SendError::Final(ProviderError::Transport(text))
     } else {
         SendError::Transient(ProviderError::Transport(text))
@@ -231,9 +261,12 @@ fn describe(error: &reqwest::Error) -> String {
             None => "the answer broke off".to_owned(),
         };
     }
+    if let Some(problem) = certificate_problem(&causes) {
+        return format!("{CERTIFICATE_REFUSED}{problem}");
+    }
     if error.is_connect() {
         // The innermost cause is the one that names the problem (refused,
-        // unreachable, certificate); the outer ones only say "connect".
+        // unreachable); the outer ones only say "connect".
         return match causes.last() {
             Some(root) => format!("cannot connect: {root}"),
             None => "cannot connect".to_owned(),

@@ -18,6 +18,10 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+/// Said by the verifier when a server presents a certificate that is not
+/// the pinned one and does not chain to it either.
+pub const NOT_PINNED: &str = "certificate not in ca_cert nor signed by it";
+
 /// The client TLS settings that trust `pem` and nothing else.
 pub fn config_trusting(pem: &str) -> Result<ClientConfig, String> {
     let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
@@ -85,6 +89,14 @@ impl ServerCertVerifier for PinnedOrChained {
         }
         self.chained
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|e| match e {
+                // Which of webpki's reasons does not matter here: the
+                // server is not the one the admin pasted a certificate of.
+                rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::UnknownIssuer | rustls::CertificateError::Other(_),
+                ) => rustls::Error::General(NOT_PINNED.to_owned()),
+                other => other,
+            })
     }
 
     fn verify_tls12_signature(

@@ -617,10 +617,7 @@ mod tests {
         assert_eq!(exit_code("v-x", "3\n"), Ok(3));
         assert_eq!(
             exit_code("v-x", "<html>Bad gateway</html>").map_err(|e| e.to_string()),
-            Err(
-                "unexpected answer: v-x: expected an exit code, got \"Bad gateway\""
-                    .to_owned()
-            )
+            Err("unexpected answer: v-x: expected an exit code, got \"Bad gateway\"".to_owned())
         );
         assert!(is_error_text("Error: dns domain example.com doesn't exist"));
         assert!(!is_error_text("OK"));
