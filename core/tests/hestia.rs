@@ -347,10 +347,10 @@ async fn a_failing_command_reports_its_code_and_text() {
     assert_eq!(h.records("puqcloud.com").await, ["vm1 A 192.0.2.8"]);
     let stats = h.stats().await;
     assert_eq!(
-        stats["commands"][1]["returncode"], "yes",
-        "the code first: {stats}"
+        stats["commands"][1]["returncode"], "no",
+        "the text first: {stats}"
     );
-    assert_eq!(stats["commands"][2]["returncode"], "no", "then the text");
+    assert_eq!(stats["commands"][2]["returncode"], "yes", "then the code");
 }
 
 #[tokio::test]
@@ -429,6 +429,9 @@ async fn test_checks_login_and_that_the_user_has_the_domain() {
         message(&bad),
         "E_PASSWORD (9): Error: authentication failed"
     );
+    // The code came with the refusal: one failed login, not two (fail2ban
+    // on the panel counts them).
+    assert_eq!(h.stats().await["auth_failures"], 1);
     let other_user = test_zone(
         &zone(with(h.row(1, "puqcloud.com"), "user", "bob")),
         &support::options(),

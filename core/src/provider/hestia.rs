@@ -7,12 +7,13 @@
 //! ID plus one, so two adds at once could collide), each with RESTART `no`,
 //! and one `v-restart-dns` per zone once the changes are in.
 //!
-//! Hestia answers HTTP 200 whatever happens. With `returncode=yes` the body
-//! is the command's exit code, with `no` its output or `Error: …`. Writes
-//! ask for the code (exact, and enough when all is well) and, when it is
-//! not 0, ask again for the text; reads ask for the output and, when it is
-//! an error, ask again for the code. Either way the admin sees both, as in
-//! `E_NOTEXIST (3): Error: dns domain example.com doesn't exist`.
+//! A command Hestia runs answers HTTP 200 whatever happens: with
+//! `returncode=yes` the body is its exit code, with `no` its output (`OK`
+//! when there is none) or `Error: …`. Every command asks for the output
+//! first, so success costs one request; a failure is asked again for its
+//! code, so the admin sees both, as in `E_NOTEXIST (3): Error: dns domain
+//! example.com doesn't exist`. A refused login comes with its code in a
+//! header and is not tried twice.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -99,14 +100,19 @@ struct RecordDoc {
     ttl: Option<String>,
 }
 
-/// How one command went, before it is turned into an error.
-enum Ran {
-    /// Exit code 0.
-    Done,
-    Failed {
-        code: u32,
-        message: String,
-    },
+/// Hestia's answer to one POST.
+struct Reply {
+    body: String,
+    /// The `Hestia-Exit-Code` header, sent with errors found before the
+    /// command ran (a refused login).
+    code: Option<u32>,
+}
+
+/// Whether a command's output is wanted, or only whether it went through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Wanted,
+    Ignored,
 }
 
 impl HestiaClient {
@@ -135,7 +141,7 @@ impl HestiaClient {
         cmd: &str,
         args: &[&str],
         returncode: bool,
-    ) -> (Result<String, ProviderError>, u32) {
+    ) -> (Result<Reply, ProviderError>, u32) {
         let mut form: Vec<(String, &str)> = vec![
             ("user".to_owned(), self.admin_user.as_str()),
             ("password".to_owned(), self.admin_password.expose()),
@@ -154,12 +160,20 @@ impl HestiaClient {
             .http
             .send(|client: &Client| client.post(&self.api_url).form(&form))
             .await;
-        let body = answer.and_then(|answer| {
+        let reply = answer.and_then(|answer| {
             // Errors found before the command runs (a refused login, a bad
             // command name) come with an HTTP error status and the exit code
             // in a header, but the body is still Hestia's answer.
-            if answer.status.is_success() || answer.headers.contains_key("hestia-exit-code") {
-                Ok(answer.body.trim().to_owned())
+            let code = answer
+                .headers
+                .get("hestia-exit-code")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u32>().ok());
+            if answer.status.is_success() || code.is_some() {
+                Ok(Reply {
+                    body: answer.body.trim().to_owned(),
+                    code,
+                })
             } else {
                 Err(ProviderError::Status {
                     status: answer.status.as_u16(),
@@ -167,70 +181,69 @@ impl HestiaClient {
                 })
             }
         });
-        (body, attempts)
+        (reply, attempts)
     }
 
-    /// Runs a command that changes something: the exit code first, the text
-    /// only when it failed. A loaded server (E_LA) is asked again later.
-    async fn run(&self, cmd: &str, args: &[&str]) -> (Result<Ran, ProviderError>, u32) {
+    /// Runs a command and returns its output. The output comes first (`OK`
+    /// when there was none); only when it reads as a failure is the command
+    /// asked again, for its exit code, unless the answer carried the code
+    /// already (a refused login, which is then not tried twice). A command
+    /// that failed fails again the same way, so asking again is safe; one
+    /// that went through the second time (the load went down) went through
+    /// once. A loaded server (E_LA) is asked again after a pause.
+    async fn run(
+        &self,
+        cmd: &str,
+        args: &[&str],
+        output: Output,
+    ) -> (Result<String, ProviderError>, u32) {
         let mut attempts = 0;
         let mut tries = 0;
         loop {
             tries += 1;
-            let (body, sent) = self.post(cmd, args, true).await;
+            let (reply, sent) = self.post(cmd, args, false).await;
             attempts += sent;
-            let code = match body.and_then(|body| exit_code(cmd, &body)) {
+            let reply = match reply {
+                Ok(reply) => reply,
+                Err(e) => return (Err(e), attempts),
+            };
+            if let Some(code) = reply.code.filter(|&code| code != 0) {
+                let message = first_line(&reply.body);
+                return (Err(ProviderError::Hestia { code, message }), attempts);
+            }
+            if !reads_as_failure(&reply.body) {
+                return (Ok(reply.body), attempts);
+            }
+            let (code, sent) = self.post(cmd, args, true).await;
+            attempts += sent;
+            let code = match code.and_then(|reply| exit_code(cmd, &reply.body)) {
                 Ok(code) => code,
                 Err(e) => return (Err(e), attempts),
             };
-            if code == 0 {
-                return (Ok(Ran::Done), attempts);
+            let again = tries <= self.http.retries();
+            match code {
+                0 if output == Output::Ignored => return (Ok(String::new()), attempts),
+                // A read that failed, then worked: read once more.
+                0 if again => continue,
+                E_LA if again => {
+                    tokio::time::sleep(backoff(tries)).await;
+                    continue;
+                }
+                0 => {
+                    let message = format!("{cmd}: {}", first_line(&reply.body));
+                    return (Err(ProviderError::InvalidResponse(message)), attempts);
+                }
+                code => {
+                    let message = first_line(&reply.body);
+                    return (Err(ProviderError::Hestia { code, message }), attempts);
+                }
             }
-            if code == E_LA && tries <= self.http.retries() {
-                tokio::time::sleep(backoff(tries)).await;
-                continue;
-            }
-            // The code says what failed; the text says why. A command that
-            // failed fails again the same way, so asking again is safe.
-            let (text, sent) = self.post(cmd, args, false).await;
-            attempts += sent;
-            let ran = match text {
-                Ok(text) if is_error_text(&text) => Ran::Failed {
-                    code,
-                    message: text,
-                },
-                // It went through this time (the load went down).
-                Ok(_) => Ran::Done,
-                Err(_) => Ran::Failed {
-                    code,
-                    message: String::new(),
-                },
-            };
-            return (Ok(ran), attempts);
         }
     }
 
-    /// Runs a command that only reads: the output first, the exit code only
-    /// when the output is an error.
+    /// A command that only reads, with its outcome and tries.
     async fn query(&self, cmd: &str, args: &[&str]) -> Attempted<String> {
-        let (body, mut attempts) = self.post(cmd, args, false).await;
-        let outcome = match body {
-            Ok(text) if is_error_text(&text) => {
-                let (code, sent) = self.post(cmd, args, true).await;
-                attempts += sent;
-                match code.and_then(|body| exit_code(cmd, &body)) {
-                    Ok(code) if code != 0 => Err(ProviderError::Hestia {
-                        code,
-                        message: first_line(&text),
-                    }),
-                    _ => Err(ProviderError::InvalidResponse(format!(
-                        "{cmd}: {}",
-                        first_line(&text)
-                    ))),
-                }
-            }
-            other => other,
-        };
+        let (outcome, attempts) = self.run(cmd, args, Output::Wanted).await;
         Attempted { outcome, attempts }
     }
 
@@ -400,7 +413,7 @@ impl HestiaClient {
             "no",
             ttl.as_str(),
         ];
-        let (ran, attempts) = self.run("v-add-dns-record", &args).await;
+        let (ran, attempts) = self.run("v-add-dns-record", &args, Output::Ignored).await;
         (settle(ran, false), attempts)
     }
 
@@ -424,7 +437,9 @@ impl HestiaClient {
             );
         }
         let args = [self.user.as_str(), self.zone.as_str(), id, "no"];
-        let (ran, attempts) = self.run("v-delete-dns-record", &args).await;
+        let (ran, attempts) = self
+            .run("v-delete-dns-record", &args, Output::Ignored)
+            .await;
         // Already gone is what a delete wants.
         (settle(ran, true), attempts)
     }
@@ -432,7 +447,7 @@ impl HestiaClient {
     /// One reload for the whole zone. If it fails, the records are saved
     /// but not served yet: every record written says so.
     async fn restart(&self, changes: &[Change], outcomes: &mut [Applied]) {
-        let (ran, attempts) = self.run("v-restart-dns", &[]).await;
+        let (ran, attempts) = self.run("v-restart-dns", &[], Output::Ignored).await;
         let Err(error) = settle(ran, false) else {
             return;
         };
@@ -502,16 +517,13 @@ impl HestiaClient {
     }
 }
 
-/// A command's outcome as an error, or none. With `missing_is_done`,
-/// E_NOTEXIST is success (a delete of a record already gone).
-fn settle(ran: Result<Ran, ProviderError>, missing_is_done: bool) -> Result<(), ProviderError> {
-    match ran? {
-        Ran::Done => Ok(()),
-        Ran::Failed { code, .. } if missing_is_done && code == E_NOTEXIST => Ok(()),
-        Ran::Failed { code, message } => Err(ProviderError::Hestia {
-            code,
-            message: first_line(&message),
-        }),
+/// A write's outcome. With `missing_is_done`, E_NOTEXIST is success (a
+/// delete of a record that is already gone).
+fn settle(ran: Result<String, ProviderError>, missing_is_done: bool) -> Result<(), ProviderError> {
+    match ran {
+        Ok(_) => Ok(()),
+        Err(ProviderError::Hestia { code, .. }) if missing_is_done && code == E_NOTEXIST => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -525,8 +537,11 @@ fn exit_code(cmd: &str, body: &str) -> Result<u32, ProviderError> {
     })
 }
 
-fn is_error_text(text: &str) -> bool {
-    text.trim_start().starts_with("Error")
+/// Output that means the command did not do its job: `Error: …` from
+/// check_result, `Usage: …` from check_args.
+fn reads_as_failure(text: &str) -> bool {
+    let text = text.trim_start();
+    text.starts_with("Error") || text.starts_with("Usage")
 }
 
 /// The first line of an answer, cut short: error pages can be long HTML.
@@ -619,8 +634,12 @@ mod tests {
             exit_code("v-x", "<html>Bad gateway</html>").map_err(|e| e.to_string()),
             Err("unexpected answer: v-x: expected an exit code, got \"Bad gateway\"".to_owned())
         );
-        assert!(is_error_text("Error: dns domain example.com doesn't exist"));
-        assert!(!is_error_text("OK"));
+        assert!(reads_as_failure(
+            "Error: dns domain example.com doesn't exist"
+        ));
+        assert!(reads_as_failure("Usage: v-add-dns-record USER DOMAIN"));
+        assert!(!reads_as_failure("OK"));
+        assert!(!reads_as_failure("{\n}"));
         assert_eq!(first_line("\n Error: a\nsecond"), "Error: a");
         assert_eq!(first_line(&"x".repeat(400)).chars().count(), 301);
     }
