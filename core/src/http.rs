@@ -97,6 +97,19 @@ pub struct Answer {
     pub body: String,
 }
 
+impl Answer {
+    /// An answer made up from parts, for the fuzz targets; `None` for a
+    /// status HTTP does not have.
+    #[doc(hidden)]
+    pub fn made_up(status: u16, body: &str) -> Option<Answer> {
+        Some(Answer {
+            status: StatusCode::from_u16(status).ok()?,
+            headers: HeaderMap::new(),
+            body: body.to_owned(),
+        })
+    }
+}
+
 /// The client of one zone.
 #[derive(Clone, Debug)]
 pub struct Http {

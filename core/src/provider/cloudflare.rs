@@ -144,6 +144,47 @@ fn codes_of(answer: &Answer) -> Vec<i64> {
     codes
 }
 
+/// One page of a `dns_records` listing, and whether it was the last.
+fn listing_page(answer: &Answer) -> Result<(Vec<DnsRecord>, bool), ProviderError> {
+    let env = envelope(answer)?;
+    let records = serde_json::from_value::<Vec<DnsRecord>>(env.result).map_err(|e| {
+        ProviderError::InvalidResponse(format!("dns_records is not a list of records: {e}"))
+    })?;
+    let last = env.result_info.is_none_or(|i| i.page >= i.total_pages);
+    Ok((records, last))
+}
+
+/// The records of one name and type among those listed at that name;
+/// names come back fully qualified without the trailing dot.
+fn set_in(listed: &[DnsRecord], name: &DnsName, rrtype: RecordType) -> RecordSet {
+    let mut set = RecordSet::empty(name.clone(), rrtype, 0);
+    for record in listed
+        .iter()
+        .filter(|r| r.rrtype == rrtype.as_str() && r.name.eq_ignore_ascii_case(name.as_str()))
+    {
+        set.ttl = record.ttl;
+        set.records.push(Record {
+            content: normalize_content(rrtype, &record.content),
+            id: Some(record.id.clone()),
+        });
+    }
+    set
+}
+
+/// What a read makes of one listing page that stands for every name: for
+/// the fuzz targets, which feed the parser arbitrary answers.
+#[doc(hidden)]
+pub fn read_answer(
+    answer: &Answer,
+    keys: &[(DnsName, RecordType)],
+) -> Result<Vec<RecordSet>, ProviderError> {
+    let (listed, _) = listing_page(answer)?;
+    Ok(keys
+        .iter()
+        .map(|(name, rrtype)| set_in(&listed, name, *rrtype))
+        .collect())
+}
+
 impl CloudflareClient {
     pub fn new(http: Http, zone: &Zone, config: &CloudflareZone) -> Self {
         Self {
@@ -182,33 +223,22 @@ impl CloudflareClient {
                 .send(|c| self.request(c, Method::GET, "/dns_records").query(&query))
                 .await;
             attempts += tries;
-            let env = match outcome.and_then(|a| envelope(&a)) {
-                Ok(env) => env,
+            match outcome.and_then(|answer| listing_page(&answer)) {
+                Ok((found, last)) => {
+                    records.extend(found);
+                    if last || page >= MAX_PAGES {
+                        return Attempted {
+                            outcome: Ok(records),
+                            attempts,
+                        };
+                    }
+                }
                 Err(e) => {
                     return Attempted {
                         outcome: Err(e),
                         attempts,
                     }
                 }
-            };
-            match serde_json::from_value::<Vec<DnsRecord>>(env.result) {
-                Ok(found) => records.extend(found),
-                Err(e) => {
-                    let error = ProviderError::InvalidResponse(format!(
-                        "dns_records is not a list of records: {e}"
-                    ));
-                    return Attempted {
-                        outcome: Err(error),
-                        attempts,
-                    };
-                }
-            }
-            let last = env.result_info.is_none_or(|i| i.page >= i.total_pages);
-            if last || page >= MAX_PAGES {
-                return Attempted {
-                    outcome: Ok(records),
-                    attempts,
-                };
             }
             page += 1;
         }
@@ -235,26 +265,16 @@ impl CloudflareClient {
                 }
             }
         }
-        let mut sets = Vec::with_capacity(keys.len());
-        for (name, rrtype) in keys {
-            let mut set = RecordSet::empty(name.clone(), *rrtype, 0);
-            let found = names
-                .iter()
-                .position(|n| *n == name)
-                .and_then(|i| by_name.get(i));
-            for record in found.into_iter().flatten() {
-                if record.rrtype == rrtype.as_str()
-                    && record.name.eq_ignore_ascii_case(name.as_str())
-                {
-                    set.ttl = record.ttl;
-                    set.records.push(Record {
-                        content: normalize_content(*rrtype, &record.content),
-                        id: Some(record.id.clone()),
-                    });
-                }
-            }
-            sets.push(set);
-        }
+        let sets = keys
+            .iter()
+            .map(|(name, rrtype)| {
+                let found = names
+                    .iter()
+                    .position(|n| *n == name)
+                    .and_then(|i| by_name.get(i));
+                set_in(found.map(Vec::as_slice).unwrap_or_default(), name, *rrtype)
+            })
+            .collect();
         Attempted {
             outcome: Ok(sets),
             attempts,

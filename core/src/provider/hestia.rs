@@ -247,69 +247,19 @@ impl HestiaClient {
         Attempted { outcome, attempts }
     }
 
-    /// Every record of the domain, parsed.
-    async fn list(&self) -> Attempted<Vec<RecordDoc>> {
-        let answer = self
+    /// The record sets at the given names: one listing of the domain,
+    /// kept to those names.
+    pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
+        let listed = self
             .query(
                 "v-list-dns-records",
                 &[&self.user, self.zone.as_str(), "json"],
             )
             .await;
-        let outcome = answer.outcome.and_then(|text| {
-            // A domain without records lists nothing, which the API
-            // answers as OK.
-            if text.is_empty() || text == "OK" {
-                return Ok(Vec::new());
-            }
-            serde_json::from_str::<BTreeMap<String, RecordDoc>>(&text)
-                .map(|records| records.into_values().collect())
-                .map_err(|e| {
-                    ProviderError::InvalidResponse(format!(
-                        "v-list-dns-records did not answer the JSON Hestia sends: {e}"
-                    ))
-                })
-        });
         Attempted {
-            outcome,
-            attempts: answer.attempts,
-        }
-    }
-
-    /// The absolute name of a record as Hestia lists it: relative to the
-    /// domain, `@` for the apex, or absolute with a trailing dot.
-    fn absolute(&self, record: &str) -> Option<DnsName> {
-        match record.trim() {
-            "@" | "" => Some(self.zone.clone()),
-            name if name.ends_with('.') => DnsName::parse(name).ok(),
-            name => self.zone.child(name).ok(),
-        }
-    }
-
-    pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
-        let listed = self.list().await;
-        let outcome = listed.outcome.map(|records| {
-            keys.iter()
-                .map(|(name, rrtype)| {
-                    let mut set = RecordSet::empty(name.clone(), *rrtype, 0);
-                    for doc in records.iter().filter(|doc| {
-                        doc.rrtype.eq_ignore_ascii_case(rrtype.as_str())
-                            && doc.suspended.as_deref() != Some("yes")
-                            && self.absolute(&doc.record).as_ref() == Some(name)
-                    }) {
-                        if let Some(ttl) = doc.ttl.as_deref().and_then(|t| t.parse().ok()) {
-                            set.ttl = ttl;
-                        }
-                        set.records.push(Record {
-                            content: normalize_content(*rrtype, &doc.value),
-                            id: Some(doc.id.clone()),
-                        });
-                    }
-                    set
-                })
-                .collect()
-        });
-        Attempted {
-            outcome,
+            outcome: listed
+                .outcome
+                .and_then(|text| sets_in_listing(&text, &self.zone, keys)),
             attempts: listed.attempts,
         }
     }
@@ -514,6 +464,61 @@ impl HestiaClient {
             outcome,
             attempts: answer.attempts,
         }
+    }
+}
+
+/// The sets at `keys` in the output of `v-list-dns-records … json`.
+#[doc(hidden)]
+pub fn sets_in_listing(
+    text: &str,
+    zone: &DnsName,
+    keys: &[(DnsName, RecordType)],
+) -> Result<Vec<RecordSet>, ProviderError> {
+    // A domain without records lists nothing, which the API answers as OK.
+    let records: Vec<RecordDoc> = if text.is_empty() || text == "OK" {
+        Vec::new()
+    } else {
+        serde_json::from_str::<BTreeMap<String, RecordDoc>>(text)
+            .map(|records| records.into_values().collect())
+            .map_err(|e| {
+                ProviderError::InvalidResponse(format!(
+                    "v-list-dns-records did not answer the JSON Hestia sends: {e}"
+                ))
+            })?
+    };
+    let named: Vec<(Option<DnsName>, &RecordDoc)> = records
+        .iter()
+        .map(|doc| (absolute(zone, &doc.record), doc))
+        .collect();
+    Ok(keys
+        .iter()
+        .map(|(name, rrtype)| {
+            let mut set = RecordSet::empty(name.clone(), *rrtype, 0);
+            for (_, doc) in named.iter().filter(|(at, doc)| {
+                at.as_ref() == Some(name)
+                    && doc.rrtype.eq_ignore_ascii_case(rrtype.as_str())
+                    && doc.suspended.as_deref() != Some("yes")
+            }) {
+                if let Some(ttl) = doc.ttl.as_deref().and_then(|t| t.parse().ok()) {
+                    set.ttl = ttl;
+                }
+                set.records.push(Record {
+                    content: normalize_content(*rrtype, &doc.value),
+                    id: Some(doc.id.clone()),
+                });
+            }
+            set
+        })
+        .collect())
+}
+
+/// The absolute name of a record as Hestia lists it: relative to the
+/// domain, `@` for the apex, or absolute with a trailing dot.
+fn absolute(zone: &DnsName, record: &str) -> Option<DnsName> {
+    match record.trim() {
+        "@" | "" => Some(zone.clone()),
+        name if name.ends_with('.') => DnsName::parse(name).ok(),
+        name => zone.child(name).ok(),
     }
 }
 

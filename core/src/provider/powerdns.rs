@@ -95,6 +95,70 @@ fn error_of(answer: &Answer) -> ProviderError {
     }
 }
 
+/// The zone document of a filtered GET, or the error the server gave.
+fn zone_doc(answer: &Answer, zone: &DnsName, server_id: &str) -> Result<ZoneDoc, ProviderError> {
+    if !answer.status.is_success() {
+        return Err(match error_of(answer) {
+            // PowerDNS says only "Not Found"; say what was not found.
+            ProviderError::Status {
+                status: 404,
+                message,
+            } => ProviderError::Status {
+                status: 404,
+                message: format!(
+                    "{message} (no zone {} on PowerDNS server {server_id})",
+                    zone.to_absolute()
+                ),
+            },
+            other => other,
+        });
+    }
+    serde_json::from_str::<ZoneDoc>(&answer.body).map_err(|e| {
+        ProviderError::InvalidResponse(format!("zone document is not the JSON PowerDNS sends: {e}"))
+    })
+}
+
+/// The enabled records of one name and type in a zone document. Filtered
+/// by name already; checked again in case a server ignores the filter and
+/// sends the whole zone.
+fn set_in(doc: Option<&ZoneDoc>, name: &DnsName, rrtype: RecordType) -> RecordSet {
+    let absolute = name.to_absolute();
+    let mut set = RecordSet::empty(name.clone(), rrtype, 0);
+    for rrset in doc
+        .into_iter()
+        .flat_map(|doc| &doc.rrsets)
+        .filter(|r| r.name.eq_ignore_ascii_case(&absolute) && r.rrtype == rrtype.as_str())
+    {
+        set.ttl = rrset.ttl.unwrap_or(0);
+        set.records.extend(
+            rrset
+                .records
+                .iter()
+                .filter(|r| !r.disabled)
+                .map(|r| Record {
+                    content: normalize_content(rrtype, &r.content),
+                    id: None,
+                }),
+        );
+    }
+    set
+}
+
+/// What a read makes of one answer that stands for every name: for the
+/// fuzz targets, which feed the parser arbitrary answers.
+#[doc(hidden)]
+pub fn read_answer(
+    answer: &Answer,
+    zone: &DnsName,
+    keys: &[(DnsName, RecordType)],
+) -> Result<Vec<RecordSet>, ProviderError> {
+    let doc = zone_doc(answer, zone, "localhost")?;
+    Ok(keys
+        .iter()
+        .map(|(name, rrtype)| set_in(Some(&doc), name, *rrtype))
+        .collect())
+}
+
 impl PowerDnsClient {
     /// `write_lock` is shared by all zones on the server: with the sqlite
     /// backend a second PATCH at once fails with "database is locked".
@@ -136,30 +200,7 @@ impl PowerDnsClient {
             .http
             .send(|client| self.request(client, Method::GET).query(&query))
             .await;
-        let outcome = outcome.and_then(|answer| {
-            if !answer.status.is_success() {
-                return Err(match error_of(&answer) {
-                    // PowerDNS says only "Not Found"; say what was not found.
-                    ProviderError::Status {
-                        status: 404,
-                        message,
-                    } => ProviderError::Status {
-                        status: 404,
-                        message: format!(
-                            "{message} (no zone {} on PowerDNS server {})",
-                            self.zone.to_absolute(),
-                            self.server_id
-                        ),
-                    },
-                    other => other,
-                });
-            }
-            serde_json::from_str::<ZoneDoc>(&answer.body).map_err(|e| {
-                ProviderError::InvalidResponse(format!(
-                    "zone document is not the JSON PowerDNS sends: {e}"
-                ))
-            })
-        });
+        let outcome = outcome.and_then(|answer| zone_doc(&answer, &self.zone, &self.server_id));
         Attempted { outcome, attempts }
     }
 
@@ -186,38 +227,16 @@ impl PowerDnsClient {
                 }
             }
         }
-        let mut sets = Vec::with_capacity(keys.len());
-        for (name, rrtype) in keys {
-            let Some(doc) = names
-                .iter()
-                .position(|n| *n == name)
-                .and_then(|i| docs.get(i))
-            else {
-                continue;
-            };
-            // Filtered by name already; checked again in case a server
-            // ignores the filter and sends the whole zone.
-            let absolute = name.to_absolute();
-            let mut set = RecordSet::empty(name.clone(), *rrtype, 0);
-            for rrset in doc
-                .rrsets
-                .iter()
-                .filter(|r| r.name.eq_ignore_ascii_case(&absolute) && r.rrtype == rrtype.as_str())
-            {
-                set.ttl = rrset.ttl.unwrap_or(0);
-                set.records.extend(
-                    rrset
-                        .records
-                        .iter()
-                        .filter(|r| !r.disabled)
-                        .map(|r| Record {
-                            content: normalize_content(*rrtype, &r.content),
-                            id: None,
-                        }),
-                );
-            }
-            sets.push(set);
-        }
+        let sets = keys
+            .iter()
+            .map(|(name, rrtype)| {
+                let doc = names
+                    .iter()
+                    .position(|n| *n == name)
+                    .and_then(|i| docs.get(i));
+                set_in(doc, name, *rrtype)
+            })
+            .collect();
         Attempted {
             outcome: Ok(sets),
             attempts,
