@@ -1159,7 +1159,7 @@ fn interpretation(rows: &[Row], context: &Context) -> Vec<String> {
         wall(SCENARIO_B, "theoretical minimum (computed)"),
     ));
     lines.push(format!(
-        "Reads are one listing per name (`?name=`; the A and AAAA at the FQDN share one), so the zone's size does not change them: with 250 records in every zone A made the same {} requests as with 200, where listing a whole zone at Cloudflare's default 100 per page would take 3 pages instead of 2. Every one of the {} listings of the engine runs carried a name filter (checked in the fake's request log).",
+        "Reads are one listing per name (`?name=`; the A and AAAA at the FQDN share one), so they do not grow with the zone: with 250 records in every zone A made the same {} requests as with 200, and each listing carried only the records at its name. Every one of the {} listings of the engine runs had a name filter (checked in the fake's request log). A whole-zone listing would grow with the zone (at 100 records a page, 2 pages at 200 records and 3 at 250) and carry every record.",
         requests(SCENARIO_A250, create8),
         context.listings,
     ));
@@ -1287,7 +1287,9 @@ fn write_section(path: &PathBuf, section: &str) -> Res<()> {
                 .find("\n## ")
                 .map(|i| start + HEADING.len() + i + 1)
                 .unwrap_or(old.len());
-            format!("{}{section}{}", &old[..start], &old[end..])
+            // A following section stays apart by a blank line.
+            let gap = if end < old.len() { "\n" } else { "" };
+            format!("{}{section}{gap}{}", &old[..start], &old[end..])
         }
         None => format!(
             "{}\n{section}",
