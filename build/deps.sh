@@ -13,6 +13,8 @@ packages=(
     pdns-server pdns-backend-sqlite3 sqlite3 dnsutils curl python3
     # The fake HestiaCP serves HTTPS with a certificate it makes with openssl.
     openssl
+    # The PHP module layer's tests: a private MariaDB server and PDO's driver.
+    mariadb-server php-mysql
 )
 
 missing=()

@@ -17,3 +17,5 @@ if (!extension_loaded('puq_dns')) {
 }
 
 require_once __DIR__ . '/Fixtures.php';
+// The module layer (php/src, namespace PuqDns\Module) for tests/php/Module.
+require_once dirname(__DIR__, 2) . '/php/autoload.php';

@@ -1,0 +1,91 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PuqDns\Module;
+
+use PDO;
+
+/**
+ * Standalone settings: a PHP file returning an array (php/config.example.php
+ * shows every key). Inside WHMCS none of this is used: the PDO comes from
+ * Capsule, secrets from WhmcsSecretBox, auth from WhmcsAdminAuth.
+ *
+ *     'db'              => ['dsn' => 'sqlite:/var/lib/puq-dns/zones.sqlite', 'user' => null, 'password' => null]
+ *     'sodium_key_file' => '/var/lib/puq-dns/secret.key'
+ *     'admin_token'     => '…at least 16 characters…'
+ */
+final class Config
+{
+    /** The placeholder of config.example.php, refused so that a copied example never guards a real install. */
+    public const EXAMPLE_TOKEN = 'replace-with-a-long-random-token';
+
+    /** @param array<string, mixed> $settings */
+    public function __construct(private readonly array $settings)
+    {
+    }
+
+    /** @throws ConfigFileException when the file is missing or does not return an array */
+    public static function load(string $path): self
+    {
+        if (!is_file($path) || !is_readable($path)) {
+            throw new ConfigFileException("cannot read the config file $path (copy php/config.example.php)");
+        }
+        $settings = (static fn (string $file): mixed => require $file)($path);
+        if (!is_array($settings)) {
+            throw new ConfigFileException("the config file $path must return an array");
+        }
+        return new self($settings);
+    }
+
+    /**
+     * A PDO for the configured DSN that throws on errors; SQLite waits for a
+     * lock instead of failing at once (the cron task and the API share it).
+     */
+    public function pdo(): PDO
+    {
+        $db = $this->settings['db'] ?? null;
+        if (!is_array($db) || !is_string($db['dsn'] ?? null) || $db['dsn'] === '') {
+            throw new ConfigFileException("the config has no db['dsn']");
+        }
+        if (preg_match('{^sqlite:(?!:memory:)(.+)$}', $db['dsn'], $m) && !is_dir(dirname($m[1]))) {
+            // A fresh install's data directory, private to the web server's user.
+            @mkdir(dirname($m[1]), 0700, true);
+        }
+        $pdo = new PDO($db['dsn'], $db['user'] ?? null, $db['password'] ?? null, [
+            PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION,
+            PDO::ATTR_DEFAULT_FETCH_MODE => PDO::FETCH_ASSOC,
+        ]);
+        $driver = Schema::driver($pdo);
+        if ($driver === 'sqlite') {
+            $pdo->exec('PRAGMA busy_timeout = 5000');
+        } else {
+            $pdo->exec("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci");
+        }
+        return $pdo;
+    }
+
+    /** WHMCS's encrypt()/decrypt() when loaded, else sodium with `sodium_key_file`. */
+    public function secretBox(): SecretBox
+    {
+        $file = $this->settings['sodium_key_file'] ?? null;
+        return SecretBoxFactory::create(is_string($file) ? $file : null);
+    }
+
+    /** TokenAuth with `admin_token`. */
+    public function adminAuth(): AdminAuth
+    {
+        $token = $this->settings['admin_token'] ?? null;
+        if (!is_string($token)) {
+            throw new ConfigFileException('the config has no admin_token');
+        }
+        if ($token === self::EXAMPLE_TOKEN) {
+            throw new ConfigFileException("admin_token is still the example's placeholder; set a long random token");
+        }
+        try {
+            return new TokenAuth($token);
+        } catch (\InvalidArgumentException $e) {
+            throw new ConfigFileException($e->getMessage(), 0, $e);
+        }
+    }
+}

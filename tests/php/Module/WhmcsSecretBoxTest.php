@@ -1,0 +1,47 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PuqDns\Tests\Module;
+
+use PHPUnit\Framework\TestCase;
+use PuqDns\Module\SecretBoxException;
+use PuqDns\Module\SecretBoxFactory;
+use PuqDns\Module\WhmcsSecretBox;
+use PuqDns\Tests\Fixtures;
+
+require_once __DIR__ . '/WhmcsStandIns.php';
+
+/** Inside WHMCS, secrets are sealed with WHMCS's encrypt()/decrypt(). */
+final class WhmcsSecretBoxTest extends TestCase
+{
+    public function testSealsWithWhmcsEncryptAndOpensWithDecrypt(): void
+    {
+        $this->assertTrue(WhmcsSecretBox::available());
+        $box = new WhmcsSecretBox();
+        $sealed = $box->seal(Fixtures::CF_TOKEN);
+        $this->assertSame(\encrypt(Fixtures::CF_TOKEN), $sealed);
+        $this->assertStringNotContainsString(Fixtures::CF_TOKEN, $sealed);
+        $this->assertSame(Fixtures::CF_TOKEN, $box->open($sealed));
+    }
+
+    public function testWhatDecryptCannotOpenIsRefused(): void
+    {
+        try {
+            (new WhmcsSecretBox())->open('sodium:v1:AAAA');
+            $this->fail('no SecretBoxException was thrown');
+        } catch (SecretBoxException $e) {
+            $this->assertSame(
+                'WHMCS decrypt() cannot open the stored value: it was encrypted by another WHMCS installation (another cc_encryption_hash) or is damaged',
+                $e->getMessage(),
+            );
+        }
+    }
+
+    public function testTheFactoryPrefersWhmcsWhenItsFunctionsAreLoaded(): void
+    {
+        $this->assertInstanceOf(WhmcsSecretBox::class, SecretBoxFactory::create(null));
+        $this->assertInstanceOf(WhmcsSecretBox::class, SecretBoxFactory::create('/nonexistent/dir/secret.key'));
+        $this->assertFileDoesNotExist('/nonexistent/dir/secret.key');
+    }
+}
