@@ -20,7 +20,6 @@
 //! filter, exits non-zero.
 
 use std::collections::BTreeMap;
-use std::error::Error;
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
@@ -28,12 +27,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use puq_dns_core::reverse::reverse_name;
+#[path = "bench_common/mod.rs"]
+mod common;
+use common::{load_average, median, ms, reverse, small_vm, write_section, BenchVm, Res};
 use puq_dns_core::sync::{run, Job, JobKind, SyncOptions, SyncReport};
 use puq_dns_core::{Array, Value, Vm, ZoneSet};
 use serde_json::{json, Value as Json};
-
-type Res<T> = Result<T, Box<dyn Error>>;
 
 /// The fake's `latency_ms`: added to every API answer.
 const LATENCY: Duration = Duration::from_millis(50);
@@ -72,20 +71,13 @@ const LIST: &str = "GET /zones/{id}/dns_records";
 const BATCH: &str = "POST /zones/{id}/dns_records/batch";
 const POST: &str = "POST /zones/{id}/dns_records";
 
+/// This benchmark's section of BENCHMARKS.md.
+const HEADING: &str = "## Cloudflare sync (issue 4)";
 const COMMAND: &str = "build/bench.sh cloudflare";
 const COMMAND_LONG: &str = "cargo run --release -p puq_dns_core --example bench_cloudflare";
 
 // ---------------------------------------------------------------------------
 // The fake Cloudflare
-
-/// Runs tests/fakes/cloudflare.py's `main` with Nagle's algorithm off on
-/// the sockets it accepts (`disable_nagle_algorithm`, a standard switch of
-/// Python's `StreamRequestHandler`). The fake writes an answer's head and
-/// body in two sends; with Nagle on, the body waits for the client's
-/// delayed ACK, about 40 ms on Linux, on top of `latency_ms`, in most
-/// answers. A real API front end does not add that.
-const LAUNCH: &str = "import sys; sys.path.insert(0, sys.argv[1]); import cloudflare; \
-cloudflare.Handler.disable_nagle_algorithm = True; sys.exit(cloudflare.main(sys.argv[2:]))";
 
 /// tests/fakes/cloudflare.py as a subprocess, logging every request (with
 /// its query string) to a file.
@@ -110,14 +102,9 @@ impl Fake {
     fn start() -> Res<Fake> {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fakes/cloudflare.py");
         let log = std::env::temp_dir().join(format!("puq-dns-bench-cf-{}.log", std::process::id()));
-        let dir = script.parent().ok_or("tests/fakes")?;
         let mut child = Command::new("python3")
-            .arg("-c")
-            .arg(LAUNCH)
-            .arg(dir)
+            .arg(&script)
             .arg("--verbose")
-            // Nothing written under tests/fakes.
-            .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log)?)
@@ -314,10 +301,6 @@ impl Rec {
     }
 }
 
-fn reverse(ip: IpAddr) -> String {
-    reverse_name(ip).to_string()
-}
-
 /// `n` records in a zone before any VM, none at a VM's names.
 fn fillers(zone: &'static str, n: usize) -> Vec<Rec> {
     let ptr = |ip: IpAddr, i: usize| Rec {
@@ -360,13 +343,6 @@ fn fillers(zone: &'static str, n: usize) -> Vec<Rec> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-struct BenchVm {
-    id: i64,
-    name: String,
-    v4: Vec<Ipv4Addr>,
-    v6: Vec<Ipv6Addr>,
 }
 
 impl BenchVm {
@@ -431,19 +407,6 @@ fn big_vm() -> BenchVm {
         v6: (1..=32)
             .map(|i| Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, i))
             .collect(),
-    }
-}
-
-/// VM `i` of 1..=100 in resyncMany: 198.18.101.(2i-1) and .(2i).
-fn small_vm(i: u8) -> BenchVm {
-    BenchVm {
-        id: 100 + i64::from(i),
-        name: format!("vm-{i:03}"),
-        v4: vec![
-            Ipv4Addr::new(198, 18, 101, 2 * i - 1),
-            Ipv4Addr::new(198, 18, 101, 2 * i),
-        ],
-        v6: Vec::new(),
     }
 }
 
@@ -744,11 +707,6 @@ struct Cost {
     posts: usize,
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples.get(samples.len() / 2).copied().unwrap_or_default()
-}
-
 async fn server_cost(
     fake: &Fake,
     state: &ZoneState,
@@ -808,10 +766,6 @@ async fn server_cost(
         batch: median(batches),
         posts,
     })
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// One row for the runs of one engine call: the median run's time and
@@ -1032,12 +986,6 @@ fn push_computed(
     }
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
 fn python_version() -> String {
     Command::new("python3")
         .arg("--version")
@@ -1100,7 +1048,7 @@ async fn main() -> Res<()> {
     println!("\n{table}");
     let section = section(&table, &rows, &context);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    write_section(&path, &section)?;
+    write_section(&path, HEADING, &section)?;
     println!("written to {}", path.display());
     Ok(())
 }
@@ -1216,8 +1164,8 @@ fn section(table: &str, rows: &[Row], context: &Context) -> String {
     s.push_str(&format!(
         "Run: {}; {cpus} CPUs ({model}), load average {} at the start and {} at the end; \
 the fake Cloudflare API `tests/fakes/cloudflare.py` ({}) on 127.0.0.1, one process for every scenario, \
-started with Nagle's algorithm off on its sockets (Python's `disable_nagle_algorithm`: the fake sends an \
-answer's head and body apart, and with Nagle on the body waits about 40 ms for the client's delayed ACK).\n\n",
+which answers with Nagle's algorithm off (it sends an answer's head and body apart, and with Nagle on \
+the body would wait about 40 ms for the client's delayed ACK).\n\n",
         httpdate::fmt_http_date(SystemTime::now()),
         context.load.0,
         context.load.1,
@@ -1274,28 +1222,4 @@ would add duplicates).\n",
         s.push_str(&format!("- {line}\n"));
     }
     s
-}
-
-/// Replaces the section in BENCHMARKS.md, or adds it, leaving the rest.
-fn write_section(path: &PathBuf, section: &str) -> Res<()> {
-    const HEADING: &str = "## Cloudflare sync (issue 4)";
-    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    let new = match old.find(HEADING) {
-        Some(start) => {
-            let rest = &old[start + HEADING.len()..];
-            let end = rest
-                .find("\n## ")
-                .map(|i| start + HEADING.len() + i + 1)
-                .unwrap_or(old.len());
-            // A following section stays apart by a blank line.
-            let gap = if end < old.len() { "\n" } else { "" };
-            format!("{}{section}{gap}{}", &old[..start], &old[end..])
-        }
-        None => format!(
-            "{}\n{section}",
-            old.trim_end_matches('\n').to_owned() + "\n"
-        ),
-    };
-    std::fs::write(path, new)?;
-    Ok(())
 }

@@ -18,14 +18,15 @@
 //! is not what the engine must send, exits non-zero.
 
 use std::collections::{BTreeMap, HashMap};
-use std::error::Error;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use puq_dns_core::reverse::reverse_name;
+#[path = "bench_common/mod.rs"]
+mod common;
+use common::{load_average, median, ms, reverse, small_vm, write_section, BenchVm, Res};
 use puq_dns_core::sync::{run, Job, JobKind, SyncOptions, SyncReport};
 use puq_dns_core::{Array, Value, Vm, ZoneSet};
 use serde_json::{json, Value as Json};
@@ -40,8 +41,6 @@ use tokio::net::{TcpListener, TcpStream};
 mod support;
 
 use support::PowerDns;
-
-type Res<T> = Result<T, Box<dyn Error>>;
 
 /// Added by the proxy to every request, before it reaches PowerDNS.
 const DELAY: Duration = Duration::from_millis(50);
@@ -66,6 +65,8 @@ const REV4_16: &str = "18.198.in-addr.arpa";
 /// 2001:db8::/32.
 const REV6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";
 
+/// This benchmark's section of BENCHMARKS.md.
+const HEADING: &str = "## PowerDNS sync (issue 3)";
 const COMMAND: &str = "build/bench.sh powerdns";
 const COMMAND_LONG: &str = "cargo run --release -p puq_dns_core --example bench_powerdns";
 
@@ -445,10 +446,6 @@ fn filler_ptr_v4(ip: Ipv4Addr) -> String {
     format!("host-{}-{}.filler.example.", o[2], o[3])
 }
 
-fn reverse(ip: IpAddr) -> String {
-    reverse_name(ip).to_string()
-}
-
 /// The records put in a zone before the VMs: (name, type, content).
 fn fillers(zone: &str) -> Vec<(String, &'static str, String)> {
     let ptr4 = |ip: Ipv4Addr| (reverse(ip.into()), "PTR", filler_ptr_v4(ip));
@@ -519,11 +516,6 @@ struct Cost {
     patch: Duration,
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples.get(samples.len() / 2).copied().unwrap_or_default()
-}
-
 async fn server_cost(api: &Api, zone: &str) -> Res<Cost> {
     let (name, rrtype, original) = fillers(zone)
         .into_iter()
@@ -561,13 +553,6 @@ async fn server_cost(api: &Api, zone: &str) -> Res<Cost> {
 
 // ---------------------------------------------------------------------------
 // VMs and the records they should have
-
-struct BenchVm {
-    id: i64,
-    name: String,
-    v4: Vec<Ipv4Addr>,
-    v6: Vec<Ipv6Addr>,
-}
 
 /// One record a VM should have, in the form PowerDNS returns it.
 #[derive(Clone, Debug)]
@@ -643,19 +628,6 @@ fn big_vm(v4: [Ipv4Addr; 2]) -> BenchVm {
         v6: (1..=32)
             .map(|i| Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, i))
             .collect(),
-    }
-}
-
-/// VM `i` of 1..=100 in resyncMany: 198.18.101.(2i-1) and .(2i).
-fn small_vm(i: u8) -> BenchVm {
-    BenchVm {
-        id: 100 + i64::from(i),
-        name: format!("vm-{i:03}"),
-        v4: vec![
-            Ipv4Addr::new(198, 18, 101, 2 * i - 1),
-            Ipv4Addr::new(198, 18, 101, 2 * i),
-        ],
-        v6: Vec::new(),
     }
 }
 
@@ -978,12 +950,6 @@ fn listen_backlog(port: u16) -> Option<u32> {
     text.lines().next()?.split_whitespace().nth(2)?.parse().ok()
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
 /// A private PowerDNS with its zones filled, the proxy in front of it, and
 /// what its zones cost the server.
 struct Server {
@@ -1295,10 +1261,6 @@ fn push_computed(
     }
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 const SCENARIO_A: &str = "A: 1 VM, 200-record zones";
 const SCENARIO_B: &str = "B: 1 VM, /16 reverse zone";
 const SCENARIO_C: &str = "C: resyncMany, 100 VMs, /16";
@@ -1360,7 +1322,7 @@ async fn main() -> Res<()> {
     println!("\n{table}");
     let section = section(&table, &rows, &context);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    write_section(&path, &section)?;
+    write_section(&path, HEADING, &section)?;
     println!("written to {}", path.display());
     Ok(())
 }
@@ -1583,28 +1545,4 @@ client sends one PATCH REPLACE per record, each after the previous answer, witho
         s.push_str(&format!("- {line}\n"));
     }
     s
-}
-
-/// Replaces the section in BENCHMARKS.md, or adds it, leaving the rest.
-fn write_section(path: &PathBuf, section: &str) -> Res<()> {
-    const HEADING: &str = "## PowerDNS sync (issue 3)";
-    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    let new = match old.find(HEADING) {
-        Some(start) => {
-            let rest = &old[start + HEADING.len()..];
-            let end = rest
-                .find("\n## ")
-                .map(|i| start + HEADING.len() + i + 1)
-                .unwrap_or(old.len());
-            // A following section stays apart by a blank line.
-            let gap = if end < old.len() { "\n" } else { "" };
-            format!("{}{section}{gap}{}", &old[..start], &old[end..])
-        }
-        None => format!(
-            "{}\n{section}",
-            old.trim_end_matches('\n').to_owned() + "\n"
-        ),
-    };
-    std::fs::write(path, new)?;
-    Ok(())
 }

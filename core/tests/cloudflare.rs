@@ -8,7 +8,7 @@ mod support;
 
 use puq_dns_core::check::test_zone;
 use puq_dns_core::sync::{run, Job, JobKind, SyncOptions};
-use puq_dns_core::{Array, Value, Zone};
+use puq_dns_core::{Value, Zone};
 use serde_json::json;
 use support::cloudflare::{FakeCloudflare, TOKEN};
 use support::{summary, sync, vm, zones};
@@ -221,14 +221,7 @@ async fn a_refused_batch_is_retried_record_by_record() {
             )
         })
         .collect();
-    let jobs: Vec<_> = vms
-        .iter()
-        .map(|vm| Job {
-            vm,
-            kind: JobKind::Resync,
-        })
-        .collect();
-    let reports = run(&s.zones, &jobs, &support::options(), &mut |_, _| {}).await;
+    let reports = support::resync_all(&s.zones, &vms, &support::options()).await;
     assert!(reports[0].ok() && reports[2].ok());
     let failed: Vec<_> = reports[1].operations.iter().filter(|op| !op.ok()).collect();
     assert_eq!(failed.len(), 1);
@@ -310,7 +303,6 @@ async fn test_checks_token_and_zone_name() {
         bad.get("message"),
         Some(&Value::from("HTTP 403: 9109 Invalid access token"))
     );
-    let _ = Array::new();
 }
 
 #[tokio::test]
@@ -365,14 +357,7 @@ async fn update_plan_and_resync_many_merge_writes_per_zone() {
             )
         })
         .collect();
-    let jobs: Vec<_> = vms
-        .iter()
-        .map(|vm| Job {
-            vm,
-            kind: JobKind::Resync,
-        })
-        .collect();
-    let reports = run(&zones, &jobs, &support::options(), &mut |_, _| {}).await;
+    let reports = support::resync_all(&zones, &vms, &support::options()).await;
     assert!(reports.iter().all(|r| r.ok()));
     let stats = s.cf.stats().await;
     assert_eq!(

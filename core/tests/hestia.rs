@@ -7,8 +7,8 @@
 mod support;
 
 use puq_dns_core::check::test_zone;
-use puq_dns_core::sync::{run, Action, Job, JobKind, SyncOptions};
-use puq_dns_core::{Array, Value, Zone};
+use puq_dns_core::sync::{Action, JobKind, SyncOptions};
+use puq_dns_core::{Value, Zone};
 use serde_json::{json, Value as Json};
 use support::hestia::{FakeHestia, PASSWORD, USER};
 use support::{summary, sync, sync_with, vm, zones};
@@ -244,14 +244,7 @@ async fn many_records_and_many_vms_cost_one_restart_per_zone_and_one_writer_per_
             )
         })
         .collect();
-    let jobs: Vec<_> = vms
-        .iter()
-        .map(|vm| Job {
-            vm,
-            kind: JobKind::Resync,
-        })
-        .collect();
-    let reports = run(&zones, &jobs, &support::options(), &mut |_, _| {}).await;
+    let reports = support::resync_all(&zones, &vms, &support::options()).await;
     assert!(reports.iter().all(|r| r.ok()));
     let stats = h.stats().await;
     assert_eq!(stats["by_cmd"]["v-add-dns-record"], 48);
@@ -441,7 +434,6 @@ async fn test_checks_login_and_that_the_user_has_the_domain() {
         message(&other_user),
         "E_NOTEXIST (3): Error: user bob doesn't exist"
     );
-    let _ = Array::new();
 }
 
 #[tokio::test]

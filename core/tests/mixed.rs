@@ -6,7 +6,7 @@
 
 mod support;
 
-use puq_dns_core::sync::{run, Job, JobKind};
+use puq_dns_core::sync::JobKind;
 use puq_dns_core::Value;
 use serde_json::json;
 use support::cloudflare::FakeCloudflare;
@@ -114,14 +114,7 @@ async fn one_resync_writes_every_provider_and_a_second_keeps_everything() {
             )
         })
         .collect();
-    let jobs: Vec<_> = vms
-        .iter()
-        .map(|vm| Job {
-            vm,
-            kind: JobKind::Resync,
-        })
-        .collect();
-    let reports = run(&zones, &jobs, &support::options(), &mut |_, _| {}).await;
+    let reports = support::resync_all(&zones, &vms, &support::options()).await;
     assert!(reports.iter().all(|r| r.ok()));
     assert_eq!(
         cf.stats().await["by_route"]["POST /zones/{id}/dns_records/batch"],

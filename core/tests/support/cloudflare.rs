@@ -40,26 +40,11 @@ impl FakeCloudflare {
     }
 
     pub async fn control(&self, path: &str, body: Json) -> Json {
-        self.http
-            .post(format!("{}/__control{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("control call")
-            .json()
-            .await
-            .unwrap_or(Json::Null)
+        super::control_post(&self.http, format!("{}/__control{path}", self.base), body).await
     }
 
     pub async fn get(&self, path: &str) -> Json {
-        self.http
-            .get(format!("{}/__control{path}", self.base))
-            .send()
-            .await
-            .expect("control call")
-            .json()
-            .await
-            .expect("json")
+        super::control_get(&self.http, format!("{}/__control{path}", self.base)).await
     }
 
     /// A zone with a 32-hex id derived from its name, open to TOKEN.

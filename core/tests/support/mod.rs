@@ -261,6 +261,46 @@ pub async fn sync_with(
     reports.pop().expect("one report")
 }
 
+/// A fake's control API: POST a JSON body; a body that is not JSON reads
+/// as null.
+pub async fn control_post(
+    http: &reqwest::Client,
+    url: String,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    http.post(url)
+        .json(&body)
+        .send()
+        .await
+        .expect("control call")
+        .json()
+        .await
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// A fake's control API: GET, answered in JSON.
+pub async fn control_get(http: &reqwest::Client, url: String) -> serde_json::Value {
+    http.get(url)
+        .send()
+        .await
+        .expect("control call")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// One `resyncMany`: every VM resynced in one run.
+pub async fn resync_all(zones: &ZoneSet, vms: &[Vm], options: &SyncOptions) -> Vec<SyncReport> {
+    let jobs: Vec<Job<'_>> = vms
+        .iter()
+        .map(|vm| Job {
+            vm,
+            kind: JobKind::Resync,
+        })
+        .collect();
+    run(zones, &jobs, options, &mut |_, _| {}).await
+}
+
 /// `op status name content` per operation, for exact comparisons.
 pub fn summary(report: &SyncReport) -> Vec<String> {
     report
