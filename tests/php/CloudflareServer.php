@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace PuqDns\Tests;
 
+require_once __DIR__ . '/FakeProcess.php';
+
 /**
  * The fake Cloudflare API (tests/fakes/cloudflare.py) as a subprocess on a
  * free port of 127.0.0.1, with helpers to create zones and tokens, seed
@@ -13,6 +15,8 @@ namespace PuqDns\Tests;
  */
 final class CloudflareServer
 {
+    use FakeProcess;
+
     public readonly int $port;
     /** `api_url` of a zone row: `http://127.0.0.1:<port>/client/v4`. */
     public readonly string $apiUrl;
@@ -54,60 +58,6 @@ final class CloudflareServer
         $this->apiUrl = "http://127.0.0.1:{$this->port}/client/v4";
         $this->token = $token;
         $this->addToken($token, '*');
-    }
-
-    public function __destruct()
-    {
-        $this->stop();
-    }
-
-    /** SIGTERM, then SIGKILL if it has not ended within 5 s. Idempotent. */
-    public function stop(): void
-    {
-        if ($this->process === null) {
-            return;
-        }
-        proc_terminate($this->process, 15);
-        $deadline = microtime(true) + 5.0;
-        while (proc_get_status($this->process)['running'] && microtime(true) < $deadline) {
-            usleep(20_000);
-        }
-        if (proc_get_status($this->process)['running']) {
-            proc_terminate($this->process, 9);
-        }
-        if (is_resource($this->stdout)) {
-            fclose($this->stdout);
-        }
-        proc_close($this->process);
-        $this->process = null;
-        $this->stdout = null;
-        @unlink($this->stderrFile);
-    }
-
-    /** What the fake wrote to stderr so far. */
-    public function stderr(): string
-    {
-        return (string) @file_get_contents($this->stderrFile);
-    }
-
-    private function readLine(float $seconds): string
-    {
-        $line = '';
-        $deadline = microtime(true) + $seconds;
-        while (!str_contains($line, "\n") && microtime(true) < $deadline) {
-            $read = [$this->stdout];
-            $write = $except = null;
-            $left = max(0.0, $deadline - microtime(true));
-            if (@stream_select($read, $write, $except, (int) $left, (int) (fmod($left, 1.0) * 1e6)) < 1) {
-                continue;
-            }
-            $chunk = fgets($this->stdout);
-            if ($chunk === false) {
-                break; // the process ended
-            }
-            $line .= $chunk;
-        }
-        return $line;
     }
 
     /**
