@@ -26,13 +26,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// provider chooses (a PowerDNS server, a HestiaCP domain).
 type WriteLocks = Arc<StdMutex<HashMap<String, Arc<Mutex<()>>>>>;
 
+/// Servers that did not answer at all after every try, by origin
+/// (`https://host:port`), with the error they gave.
+type GaveUp = Arc<StdMutex<HashMap<String, String>>>;
+
 /// What every zone of one sync shares: the options, the bound on requests
-/// in flight and the write locks.
+/// in flight, the write locks and the servers given up on.
 #[derive(Clone, Debug)]
 pub struct Transport {
     pub options: SyncOptions,
     limiter: Arc<Semaphore>,
     write_locks: WriteLocks,
+    gave_up: GaveUp,
 }
 
 impl Transport {
@@ -41,6 +46,7 @@ impl Transport {
             options: options.clone(),
             limiter: Arc::new(Semaphore::new(options.concurrency.max(1))),
             write_locks: WriteLocks::default(),
+            gave_up: GaveUp::default(),
         }
     }
 
@@ -85,6 +91,7 @@ impl Transport {
             limiter: Arc::clone(&self.limiter),
             retries: self.options.retries,
             budget: None,
+            gave_up: Arc::clone(&self.gave_up),
         })
     }
 }
@@ -119,6 +126,10 @@ pub struct Http {
     /// Drawn on by every try, retries included, before it takes a place
     /// among the requests in flight.
     budget: Option<Arc<RequestBudget>>,
+    /// Shared by every client of one sync: a server that did not answer
+    /// after all its tries is not asked again in the same call, so a dead
+    /// or hanging server costs one round of tries, not one per request.
+    gave_up: GaveUp,
 }
 
 impl Http {
@@ -142,11 +153,24 @@ impl Http {
 
     /// Sends a request, trying again after transient failures (no answer,
     /// 408, 429, 5xx). Returns the last answer, whatever its status, or the
-    /// transport error, with the number of tries made.
+    /// transport error, with the number of tries made: none when the server
+    /// already failed to answer earlier in this sync.
     pub async fn send(
         &self,
         build: impl Fn(&Client) -> RequestBuilder,
     ) -> (Result<Answer, ProviderError>, u32) {
+        let origin = build(&self.client)
+            .build()
+            .map(|request| request.url().origin().ascii_serialization())
+            .unwrap_or_default();
+        if let Some(error) = self.gave_up_on(&origin) {
+            return (
+                Err(ProviderError::Transport(format!(
+                    "{error} (not tried again in this run)"
+                ))),
+                0,
+            );
+        }
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -171,12 +195,35 @@ impl Http {
                 }
                 _ => {
                     let outcome = outcome.map_err(|e| match e {
-                        SendError::Transient(e) | SendError::Final(e) => e,
+                        SendError::Transient(e) => {
+                            self.give_up(&origin, &e);
+                            e
+                        }
+                        SendError::Final(e) => e,
                     });
                     return (outcome, attempt);
                 }
             }
         }
+    }
+
+    fn gave_up_on(&self, origin: &str) -> Option<String> {
+        self.gave_up
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(origin)
+            .cloned()
+    }
+
+    fn give_up(&self, origin: &str, error: &ProviderError) {
+        if origin.is_empty() {
+            return;
+        }
+        self.gave_up
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(origin.to_owned())
+            .or_insert_with(|| error.to_string());
     }
 
     async fn send_once(&self, request: RequestBuilder) -> Result<Answer, SendError> {

@@ -258,6 +258,78 @@ matrix! {
     hestia_unavailable: Hestia Unavailable;
 }
 
+/// A server that never answers costs one round of tries per call, however
+/// many zones it holds and however many requests they need: the first
+/// request that gives up marks the server, and the rest fail at once.
+#[tokio::test]
+async fn a_silent_server_is_given_up_once_per_call() {
+    let server = FaultServer::start(Fault::Silent).await;
+    let reverse_zones = [
+        "2.0.192.in-addr.arpa",
+        "100.51.198.in-addr.arpa",
+        "113.0.203.in-addr.arpa",
+    ];
+    let rows = reverse_zones
+        .iter()
+        .zip(2i64..)
+        .map(|(zone, id)| {
+            Value::Array(
+                Array::new()
+                    .with("id", id)
+                    .with("zone", *zone)
+                    .with("type", "PowerDNS")
+                    .with("server_url", server.url())
+                    .with("api_key", HEADER_SECRET),
+            )
+        })
+        .collect();
+    let zones = zones(rows);
+    // One request at a time: without the mark, the three reads would wait
+    // out their tries one after the other.
+    let options = SyncOptions {
+        timeout: Duration::from_millis(800),
+        connect_timeout: Duration::from_millis(800),
+        retries: 1,
+        concurrency: 1,
+        ..support::options()
+    };
+    let the_vm = vm(
+        1,
+        "vm1",
+        ["192.0.2.7", "198.51.100.7", "203.0.113.7"]
+            .into_iter()
+            .map(Value::from)
+            .collect(),
+    );
+
+    let started = Instant::now();
+    let report = sync_with(&zones, &the_vm, JobKind::Resync, &options).await;
+    let took = started.elapsed();
+
+    assert!(
+        took < Duration::from_millis(2 * 800 + 300 + 1500),
+        "took {took:?}"
+    );
+    assert_eq!(
+        server.connections.load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+    let mut outcomes: Vec<(String, u32)> = report
+        .operations
+        .iter()
+        .map(|op| (op.error.clone().unwrap_or_default(), op.attempts))
+        .collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        vec![
+            ("timed out".to_owned(), 2),
+            ("timed out (not tried again in this run)".to_owned(), 0),
+            ("timed out (not tried again in this run)".to_owned(), 0),
+        ]
+    );
+}
+
 #[test]
 fn every_fault_is_in_the_matrix() {
     // The macro above lists each provider with each fault; this keeps the

@@ -1,6 +1,8 @@
 //! A server on 127.0.0.1 that answers every request with one fault: what a
 //! broken provider, proxy or network does to a client.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -46,6 +48,8 @@ impl Fault {
 
 pub struct FaultServer {
     pub port: u16,
+    /// Connections accepted so far.
+    pub connections: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -53,12 +57,19 @@ impl FaultServer {
     pub async fn start(fault: Fault) -> FaultServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&connections);
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(answer(stream, fault));
             }
         });
-        FaultServer { port, task }
+        FaultServer {
+            port,
+            connections,
+            task,
+        }
     }
 
     pub fn url(&self) -> String {
