@@ -178,23 +178,27 @@ namespace PuqDns {
         /**
          * Live check of the configured zone with this id (int or string):
          * `['ok' => bool, 'id', 'zone', 'type', 'message' => string, 'ms' => int]`.
+         * `$options` takes `timeout` (10 s), `connect_timeout` (5 s) and
+         * `retries` (1) as DnsSync does.
          *
-         * @throws ConfigException when no zone has that id
+         * @throws ConfigException when no zone has that id, or for a bad option
          *
          * @param mixed $id
+         * @param array|null $options
          * @return array
          */
-        public function test(mixed $id): array {}
+        public function test(mixed $id, ?array $options = null): array {}
 
         /**
          * The same live check for a row that is not saved yet.
          *
-         * @throws ConfigException when the row is not valid
+         * @throws ConfigException when the row or an option is not valid
          *
          * @param array $zone
+         * @param array|null $options
          * @return array
          */
-        public static function testZone(array $zone): array {}
+        public static function testZone(array $zone, ?array $options = null): array {}
     }
 }
 

@@ -24,6 +24,18 @@ fn read_zone(zone: &ZendHashTable, what: &str) -> PhpResult<Zone> {
     Zone::from_row(&Value::Array(row), None).map_err(|e| config_exception(e.into()))
 }
 
+/// `timeout`, `connect_timeout` and `retries` as DnsSync takes them, over
+/// the test's own defaults (10 s, 5 s, one retry).
+fn test_options(options: Option<&ZendHashTable>) -> PhpResult<SyncOptions> {
+    let Some(options) = options else {
+        return Ok(SyncOptions::for_zone_test());
+    };
+    let options = array_from_php(options, "options").map_err(config_exception)?;
+    SyncOptions::for_zone_test()
+        .with_array(&options)
+        .map_err(config_exception)
+}
+
 #[php_impl]
 impl DnsZoneManager {
     /// The sentinel that stands in for a stored secret in anything sent to a browser.
@@ -76,9 +88,16 @@ impl DnsZoneManager {
 
     /// Live check of the configured zone with this id (int or string):
     /// `['ok' => bool, 'id', 'zone', 'type', 'message' => string, 'ms' => int]`.
+    /// `$options` takes `timeout` (10 s), `connect_timeout` (5 s) and
+    /// `retries` (1) as DnsSync does.
     ///
-    /// @throws ConfigException when no zone has that id
-    pub fn test(&self, id: &Zval) -> PhpResult<ZBox<ZendHashTable>> {
+    /// @throws ConfigException when no zone has that id, or for a bad option
+    #[php(optional = options)]
+    pub fn test(
+        &self,
+        id: &Zval,
+        options: Option<&ZendHashTable>,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let id = value_from_php(id, "id")
             .ok()
             .as_ref()
@@ -88,20 +107,24 @@ impl DnsZoneManager {
                     "id must be an int or a non-empty string".into(),
                 ))
             })?;
+        let options = test_options(options)?;
         let zone = self
             .zones
             .find(&id)
             .ok_or_else(|| config_exception(ConfigError::UnknownZone(id.to_string())))?;
-        let options = SyncOptions::default();
         Ok(array_to_php(block_on(test_zone(zone, &options))?))
     }
 
     /// The same live check for a row that is not saved yet.
     ///
-    /// @throws ConfigException when the row is not valid
-    pub fn test_zone(zone: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+    /// @throws ConfigException when the row or an option is not valid
+    #[php(optional = options)]
+    pub fn test_zone(
+        zone: &ZendHashTable,
+        options: Option<&ZendHashTable>,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let zone = read_zone(zone, "zone")?;
-        let options = SyncOptions::default();
+        let options = test_options(options)?;
         Ok(array_to_php(block_on(test_zone(&zone, &options))?))
     }
 

@@ -682,6 +682,38 @@ final class ZoneManagerTest extends TestCase
         );
     }
 
+    public function testTestTakesTimeoutAndRetries(): void
+    {
+        // A server that takes the connection and never answers.
+        $silent = stream_socket_server('tcp://127.0.0.1:0');
+        $url = 'http://' . stream_socket_get_name($silent, false);
+        $m = new DnsZoneManager([Fixtures::powerdns(1, 'example.com', ['server_url' => $url])]);
+
+        $once = $m->test(1, ['timeout' => 0.5, 'retries' => 0]);
+        $this->assertFailedTest($once, 1, 'example.com', 'powerdns');
+        $this->assertSame('timed out', $once['message']);
+        $this->assertGreaterThanOrEqual(500, $once['ms']);
+        // Two tries of 0.5 s would take a second at least.
+        $this->assertLessThan(1000, $once['ms']);
+
+        $twice = DnsZoneManager::testZone(
+            Fixtures::powerdns(1, 'example.com', ['server_url' => $url]),
+            ['timeout' => 0.5, 'retries' => 1],
+        );
+        $this->assertSame('timed out', $twice['message']);
+        $this->assertGreaterThanOrEqual(1000, $twice['ms']);
+        fclose($silent);
+
+        $this->assertSame(
+            'option "timout" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress)',
+            $this->configError(fn () => $m->test(1, ['timout' => 1])),
+        );
+        $this->assertSame(
+            'option retries must be 0 to 10, not 99',
+            $this->configError(fn () => DnsZoneManager::testZone(Fixtures::powerdns(1, 'example.com'), ['retries' => 99])),
+        );
+    }
+
     public function testTestZoneOfABadRowThrows(): void
     {
         $this->assertSame(

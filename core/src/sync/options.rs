@@ -48,11 +48,28 @@ pub const OPTION_NAMES: [&str; 7] = [
 ];
 
 impl SyncOptions {
-    /// Reads the options array. `on_progress` is the binding's business and
-    /// is skipped here; any other unknown key is refused, so a typo such as
-    /// `timout` does not silently fall back to the default.
+    /// The defaults of a zone test (the admin's Test button): an admin is
+    /// waiting for the answer, so one retry and a shorter timeout, enough to
+    /// ride out a blip but not to keep a page spinning for a minute.
+    pub fn for_zone_test() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            retries: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Reads the options array over the defaults.
     pub fn from_array(options: &Array) -> Result<Self, ConfigError> {
-        let mut parsed = SyncOptions::default();
+        Self::default().with_array(options)
+    }
+
+    /// Reads the options array over these options. `on_progress` is the
+    /// binding's business and is skipped here; any other unknown key is
+    /// refused, so a typo such as `timout` does not silently fall back to
+    /// the default.
+    pub fn with_array(self, options: &Array) -> Result<Self, ConfigError> {
+        let mut parsed = self;
         let mut problems = Vec::new();
         for (key, value) in options.iter() {
             let key = key.to_string();
