@@ -199,7 +199,11 @@ pub fn clean_error(text: &str, secrets: &[&str]) -> String {
     let mut text = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         for form in encodings(secret) {
-            text = text.replace(&form, "***");
+            text = if form.chars().count() < WHOLE_WORD_BELOW {
+                replace_whole_words(&text, &form)
+            } else {
+                text.replace(&form, "***")
+            };
         }
     }
     let mut cleaned = String::with_capacity(text.len().min(MAX_CHARS + 3));
@@ -219,6 +223,34 @@ pub fn clean_error(text: &str, secrets: &[&str]) -> String {
     } else {
         cleaned.to_owned()
     }
+}
+
+/// A secret shorter than this is masked only where it stands on its own
+/// (`key=ab&`, `"ab"`), not inside other words: a password `ab` must not
+/// turn `table` into `t***le`, which garbles the message and shows where
+/// the letters occur.
+const WHOLE_WORD_BELOW: usize = 8;
+
+fn replace_whole_words(text: &str, form: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(form) {
+        // Matches of a repeated secret can overlap (`aa` in `aaa`); the
+        // text up to `copied` is already written.
+        if at < copied {
+            continue;
+        }
+        let end = at + form.len();
+        if is_word(text[..at].chars().next_back()) || is_word(text[end..].chars().next()) {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str("***");
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// A secret as a provider might echo it back: as it is, form-encoded (a
@@ -358,6 +390,16 @@ mod tests {
             ),
             "echo: password=***&x=1 url /*** json \"***\" raw ***"
         );
+        // A short secret is masked where it stands alone, and words that
+        // merely contain its letters are left as they are.
+        assert_eq!(
+            clean_error(
+                "ab: table refused key=ab&user=x \"ab\" abab ab",
+                &["ab"]
+            ),
+            "***: table refused key=***&user=x \"***\" abab ***"
+        );
+        assert_eq!(clean_error("a a-a aa", &["a"]), "*** ***-*** aa");
         let long = clean_error(&"x".repeat(2000), &[]);
         assert_eq!(long.chars().count(), 501);
         assert!(long.ends_with('…'));
