@@ -18,7 +18,7 @@ namespace PuqDns {
          * by every sync in the process) and `on_progress`, a
          * `callable(array $operation): void` called on this thread as each
          * operation ends; the array is the operation of the result plus its
-         * cron `line`.
+         * cron `line` and the `vm` id it belongs to.
          *
          * @throws ConfigException for a bad zone row or option
          *

@@ -30,37 +30,52 @@ fn read_vm(vm: &ZendHashTable, what: &str) -> PhpResult<Vm> {
 
 impl DnsSync {
     /// Runs jobs with live progress, after reporting `preface`: operations
-    /// that failed before any job ran (a VM array that could not be read).
+    /// that failed before any job ran (a VM array that could not be read),
+    /// each with its VM's id.
     ///
     /// A progress callback that throws is not called again; the sync still
     /// finishes, so no zone is left half done, and PHP then raises the
     /// callback's exception.
-    fn execute(&self, jobs: &[Job<'_>], preface: &[Operation]) -> PhpResult<Vec<SyncReport>> {
+    fn execute(
+        &self,
+        jobs: &[Job<'_>],
+        preface: &[(Id, Operation)],
+    ) -> PhpResult<Vec<SyncReport>> {
         let callable = self
             .on_progress
             .as_ref()
             .and_then(|z| ZendCallable::new(z).ok());
         let mut failed = false;
-        let mut progress = |_job: usize, op: &Operation| {
+        let mut emit = |vm: &Id, op: &Operation| {
             let Some(callable) = callable.as_ref() else {
                 return;
             };
             if failed {
                 return;
             }
-            // The operation as in the result, plus its cron line, so a
-            // cron script can print it as it is.
+            // The operation as in the result, plus its cron line and the
+            // VM it belongs to, so a cron script can print it as it is,
+            // also in the middle of a resyncMany.
             let Value::Array(payload) = op.to_value() else {
                 return;
             };
-            let payload = array_to_php(payload.with("line", op.line()));
+            let payload = array_to_php(
+                payload
+                    .with("line", op.line())
+                    .with("vm", vm.to_value()),
+            );
             if callable.try_call(vec![&payload]).is_err() {
                 failed = true;
             }
         };
-        for op in preface {
-            progress(0, op);
+        for (vm, op) in preface {
+            emit(vm, op);
         }
+        let mut progress = |job: usize, op: &Operation| {
+            if let Some(job) = jobs.get(job) {
+                emit(&job.vm.id, op);
+            }
+        };
         block_on(run(&self.zones, jobs, &self.options, &mut progress))
     }
 
@@ -80,7 +95,7 @@ impl DnsSync {
     /// by every sync in the process) and `on_progress`, a
     /// `callable(array $operation): void` called on this thread as each
     /// operation ends; the array is the operation of the result plus its
-    /// cron `line`.
+    /// cron `line` and the `vm` id it belongs to.
     ///
     /// @throws ConfigException for a bad zone row or option
     #[php(optional = options)]
@@ -214,9 +229,14 @@ impl DnsSync {
                     .map(|e| (id, SyncReport::invalid_vm("resync", id.clone(), e)))
             })
             .collect();
-        let preface: Vec<Operation> = invalid
+        let preface: Vec<(Id, Operation)> = invalid
             .iter()
-            .flat_map(|(_, report)| report.operations.iter().cloned())
+            .flat_map(|(id, report)| {
+                report
+                    .operations
+                    .iter()
+                    .map(|op| ((*id).clone(), op.clone()))
+            })
             .collect();
         let mut reports = self.execute(&jobs, &preface)?.into_iter();
         let mut invalid = invalid.into_iter();

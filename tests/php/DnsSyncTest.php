@@ -492,17 +492,17 @@ final class DnsSyncTest extends TestCase
         $this->assertFailedResult($result, 'create', 5551, Fixtures::FQDN, 6);
         $this->assertCount(6, $calls);
 
-        // Each call gets the result's operation plus its cron line.
+        // Each call gets the result's operation plus its cron line and VM.
         $expected = [];
         foreach ($result['operations'] as $i => $op) {
-            $expected[] = json_encode($op + ['line' => $result['lines'][$i]]);
+            $expected[] = json_encode($op + ['line' => $result['lines'][$i], 'vm' => 5551]);
         }
         $got = array_map('json_encode', $calls);
         sort($expected);
         sort($got);
         $this->assertSame($expected, $got);
         // Input errors are reported before any provider is contacted.
-        $this->assertSame($result['operations'][0] + ['line' => $result['lines'][0]], $calls[0]);
+        $this->assertSame($result['operations'][0] + ['line' => $result['lines'][0], 'vm' => 5551], $calls[0]);
     }
 
     public function testOnProgressReportsAMalformedVmOfResyncMany(): void
@@ -522,13 +522,20 @@ final class DnsSyncTest extends TestCase
 
     public function testOnProgressInResyncManySeesTheOperationsOfEveryVm(): void
     {
-        $n = 0;
-        $sync = $this->sync(null, ['on_progress' => function () use (&$n): void {
-            $n++;
+        $vms = [];
+        $sync = $this->sync(null, ['on_progress' => function (array $op) use (&$vms): void {
+            $vms[] = $op['vm'];
         }]);
-        $results = $sync->resyncMany([Fixtures::vm(1, ['192.0.2.7']), Fixtures::vm(2, ['192.0.2.8', '2001:db8::8'], ['name' => 'two'])]);
+        $results = $sync->resyncMany([
+            Fixtures::vm(1, ['192.0.2.7']),
+            ['id' => 'broken'],
+            Fixtures::vm(2, ['192.0.2.8', '2001:db8::8'], ['name' => 'two']),
+        ]);
         $this->seen[] = $results;
-        $this->assertSame(2 + 4, $n);
+        // Each payload names its VM: the malformed one first, then as they end.
+        $this->assertSame('broken', $vms[0]);
+        sort($vms);
+        $this->assertSame([1, 1, 2, 2, 2, 2, 'broken'], $vms);
         $this->assertCount(2, $results[1]['operations']);
         $this->assertCount(4, $results[2]['operations']);
     }

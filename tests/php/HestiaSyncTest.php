@@ -177,8 +177,9 @@ final class HestiaSyncTest extends TestCase
         // on_progress: each operation of the result plus its line, once.
         $this->assertCount(7, $progress);
         foreach ($progress as $payload) {
-            $this->assertSame('line', array_key_last($payload));
-            $this->assertContains(array_diff_key($payload, ['line' => 0]), $result['operations']);
+            $this->assertSame(['line', 'vm'], array_slice(array_keys($payload), -2));
+            $this->assertSame($result['vm'], $payload['vm']);
+            $this->assertContains(array_diff_key($payload, ['line' => 0, 'vm' => 0]), $result['operations']);
         }
         $this->assertEqualsCanonicalizing($result['lines'], array_column($progress, 'line'));
 
