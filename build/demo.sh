@@ -2,8 +2,10 @@
 # The main job, end to end on this machine: builds the extension, starts a
 # private PowerDNS on 127.0.0.1, creates a forward zone and IPv4 and IPv6
 # reverse zones, deploys a sample VM (IPv4 + IPv6, one custom rDNS) through
-# the puq-dns CLI with live cron lines, shows the records with dig, resyncs
-# (nothing to change) and terminates it, then stops the server.
+# the puq-dns CLI (zones kept encrypted in SQLite) with live cron lines,
+# shows the records with dig, queues "Set DNS records" after a stale record
+# appears and lets the cron run fix it, terminates the VM, then stops the
+# server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -23,34 +25,53 @@ for zone in puqcloud.com. 2.0.192.in-addr.arpa. 8.b.d.0.1.0.0.2.ip6.arpa.; do
         "$PDNS_API_URL/api/v1/servers/localhost/zones"
 done
 
-cat >"$work/zones.json" <<JSON
-[
-  {"id": 1, "zone": "puqcloud.com", "type": "PowerDNS", "server_url": "$PDNS_API_URL", "api_key": "$PDNS_API_KEY"},
-  {"id": 2, "zone": "2.0.192.in-addr.arpa", "type": "PowerDNS", "server_url": "$PDNS_API_URL", "api_key": "$PDNS_API_KEY"},
-  {"id": 3, "zone": "8.b.d.0.1.0.0.2.ip6.arpa.", "type": "PowerDNS", "server_url": "$PDNS_API_URL/api/v1", "api_key": "$PDNS_API_KEY"}
-]
-JSON
+# A standalone config: SQLite and the sodium key in the work directory.
+cat >"$work/config.php" <<PHP
+<?php
+return [
+    'db' => ['dsn' => 'sqlite:$work/puq-dns.sqlite'],
+    'sodium_key_file' => '$work/secret.key',
+    'admin_token' => '$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')',
+    'sync' => ['timeout' => 10, 'retries' => 2],
+];
+PHP
+printf '%s' "$PDNS_API_KEY" >"$work/pdns.key"
 vm='{"id": 5551, "name": "5551-1776530141", "domain": "puqcloud.com",
      "ips": ["192.0.2.7", "2001:db8::7", {"ip": "192.0.2.8", "reverse": "mail.example.com"}]}'
-cli=(php -d "extension=$so" php/bin/puq-dns --zones "$work/zones.json")
+cli=(php -d "extension=$so" php/bin/puq-dns --config "$work/config.php")
 
-echo "== zones"
+echo "== add the zones (the API key is read from a file, stored encrypted)"
+"${cli[@]}" zones add type=powerdns zone=puqcloud.com server_url="$PDNS_API_URL" api_key=@"$work/pdns.key"
+"${cli[@]}" zones add type=PowerDNS zone=2.0.192.in-addr.arpa server_url="$PDNS_API_URL" api_key=@"$work/pdns.key"
+"${cli[@]}" zones add type=powerdns zone=8.b.d.0.1.0.0.2.ip6.arpa. server_url="$PDNS_API_URL/api/v1" api_key=@"$work/pdns.key"
 "${cli[@]}" zones
 echo "== test zone 1"
-"${cli[@]}" test 1
+"${cli[@]}" zones test 1
 echo "== deploy"
-"${cli[@]}" create "$vm"
+"${cli[@]}" deploy "$vm"
 
 dig_short() { dig @127.0.0.1 -p "$PDNS_DNS_PORT" +short +norecurse "$@"; }
+show() {
+    for query in "5551-1776530141.puqcloud.com A" "5551-1776530141.puqcloud.com AAAA" \
+        "-x 192.0.2.7" "-x 192.0.2.8" "-x 2001:db8::7"; do
+        # shellcheck disable=SC2086
+        printf '%-36s %s\n' "$query" "$(dig_short $query | tr '\n' ' ')"
+    done
+}
 echo "== dig"
-for query in "5551-1776530141.puqcloud.com A" "5551-1776530141.puqcloud.com AAAA" \
-    "-x 192.0.2.7" "-x 192.0.2.8" "-x 2001:db8::7"; do
-    # shellcheck disable=SC2086
-    printf '%-36s %s\n' "$query" "$(dig_short $query | tr '\n' ' ')"
-done
+show
 
-echo "== resync (already right: nothing is written)"
-"${cli[@]}" resync "$vm"
+echo "== someone adds a stale A record by hand"
+curl -fsS -o /dev/null -H "X-API-Key: $PDNS_API_KEY" -X PATCH \
+    -d '{"rrsets":[{"name":"5551-1776530141.puqcloud.com.","type":"A","ttl":3600,"changetype":"REPLACE","records":[{"content":"192.0.2.7","disabled":false},{"content":"192.0.2.8","disabled":false},{"content":"198.51.100.66","disabled":false}]}]}' \
+    "$PDNS_API_URL/api/v1/servers/localhost/zones/puqcloud.com."
+printf '%-36s %s\n' "A" "$(dig_short 5551-1776530141.puqcloud.com A | tr '\n' ' ')"
+echo "== Set DNS records: queue the VM, then the cron run resyncs it with live lines"
+"${cli[@]}" queue 5551
+"${cli[@]}" vms
+"${cli[@]}" cron
+"${cli[@]}" vms
+show
 echo "== terminate"
-"${cli[@]}" delete "$vm"
+"${cli[@]}" terminate 5551
 printf '%-36s %s\n' "after terminate: A" "$(dig_short 5551-1776530141.puqcloud.com A | tr '\n' ' ')(none)"

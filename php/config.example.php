@@ -27,4 +27,20 @@ return [
     // The admin API's token (Authorization: Bearer … or X-Puq-Dns-Token),
     // at least 16 characters: php -r 'echo bin2hex(random_bytes(24)), "\n";'
     'admin_token' => 'replace-with-a-long-random-token',
+
+    // The legacy read-only public/dns.php: who may read it (client
+    // addresses and CIDR ranges; nobody when empty) and, optionally, a
+    // token it asks for in Authorization: Bearer … or X-Puq-Dns-Token.
+    'dns_php' => [
+        'allow' => ['127.0.0.1', '::1'],
+        'token' => null,
+    ],
+
+    // DnsSync options for deploys, the cron task and the CLI.
+    'sync' => [
+        'timeout' => 15,
+        'connect_timeout' => 5,
+        'retries' => 3,
+        'concurrency' => 8,
+    ],
 ];

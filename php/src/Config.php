@@ -14,6 +14,8 @@ use PDO;
  *     'db'              => ['dsn' => 'sqlite:/var/lib/puq-dns/zones.sqlite', 'user' => null, 'password' => null]
  *     'sodium_key_file' => '/var/lib/puq-dns/secret.key'
  *     'admin_token'     => '…at least 16 characters…'
+ *     'dns_php'         => ['allow' => ['127.0.0.1', '10.0.0.0/8'], 'token' => null]
+ *     'sync'            => ['timeout' => 15, 'retries' => 3, …]   (DnsSync options)
  */
 final class Config
 {
@@ -87,5 +89,35 @@ final class Config
         } catch (\InvalidArgumentException $e) {
             throw new ConfigFileException($e->getMessage(), 0, $e);
         }
+    }
+
+    /** @return list<string> who may read dns.php: addresses and CIDR ranges; none when unset */
+    public function dnsAllow(): array
+    {
+        $allow = $this->settings['dns_php']['allow'] ?? [];
+        if (!is_array($allow) || !array_is_list($allow) || array_filter($allow, 'is_string') !== $allow) {
+            throw new ConfigFileException("dns_php['allow'] must be a list of addresses and CIDR ranges");
+        }
+        return $allow;
+    }
+
+    /** The token dns.php asks for, or null for none. */
+    public function dnsToken(): ?string
+    {
+        $token = $this->settings['dns_php']['token'] ?? null;
+        if ($token !== null && !is_string($token)) {
+            throw new ConfigFileException("dns_php['token'] must be a string or null");
+        }
+        return $token === '' ? null : $token;
+    }
+
+    /** @return array<string, mixed> DnsSync options (timeout, connect_timeout, retries, concurrency, …) */
+    public function syncOptions(): array
+    {
+        $options = $this->settings['sync'] ?? [];
+        if (!is_array($options)) {
+            throw new ConfigFileException("sync must be an array of DnsSync options");
+        }
+        return $options;
     }
 }

@@ -68,6 +68,30 @@ final class ZoneStore
     }
 
     /**
+     * The zones a sync can use, decrypted, and why each other zone cannot
+     * be used: a stored row the extension refuses, or whose secret cannot
+     * be opened, is left out, so that one broken zone never stops the
+     * syncs of all the others (DnsSync refuses a list with one bad row).
+     *
+     * @return array{0: list<array<string, mixed>>, 1: array<int, string>} the rows, and the reason of each left-out zone by id
+     */
+    public function usableRows(): array
+    {
+        $rows = [];
+        $problems = [];
+        foreach ($this->storedRows() as $row) {
+            try {
+                $opened = $this->open($row);
+                DnsZoneManager::normalize($opened);
+                $rows[] = $opened;
+            } catch (SecretBoxException | ConfigException $e) {
+                $problems[$row['id']] = $e->getMessage();
+            }
+        }
+        return [$rows, $problems];
+    }
+
+    /**
      * Every zone for the zones page: normalised by the extension, secrets
      * as KEEP, with `kind` and `range`. A stored row the extension refuses
      * (edited by hand, or from an older module) is still listed, masked, with
