@@ -55,7 +55,7 @@ final class DnsService
     public function changePackage(array $new, ?array $old = null, ?callable $out = null): ?array
     {
         return $this->guarded('update', $new, $out, function (Session $session) use ($new, $old): array {
-            $old ??= $this->vms->find(self::idOf($new));
+            $old ??= $this->vms->find(VmStore::idOf($new));
             $this->vms->save($new);
             return $old === null ? $session->sync->resync($new) : $session->sync->update($old, $new);
         });
@@ -73,7 +73,7 @@ final class DnsService
             // Forgotten only when every record is gone: after a failure the
             // VM stays known, so that a later terminate can still find it.
             if ($result['ok']) {
-                $this->vms->remove(self::idOf($vm));
+                $this->vms->remove(VmStore::idOf($vm));
             }
             return $result;
         });
@@ -247,11 +247,6 @@ final class DnsService
         if ($out !== null) {
             $out($line);
         }
-    }
-
-    private static function idOf(array $vm): int
-    {
-        return self::maybeId($vm['id'] ?? null) ?? throw new InvalidVmException('VM id must be a whole number from 1 to 4294967295');
     }
 
     private static function maybeId(mixed $id): ?int

@@ -244,7 +244,12 @@ final class VmStore
         return $vm;
     }
 
-    private static function idOf(array $vm): int
+    /**
+     * The VM's id as this table keeps it.
+     *
+     * @throws InvalidVmException
+     */
+    public static function idOf(array $vm): int
     {
         $id = $vm['id'] ?? null;
         if (is_string($id) && preg_match('/^[1-9][0-9]{0,9}$/', $id)) {

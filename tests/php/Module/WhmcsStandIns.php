@@ -28,3 +28,22 @@ if (!function_exists('decrypt')) {
         return $raw === false ? '' : strrev($raw);
     }
 }
+
+/*
+ * logModuleCall() and add_hook() record what they are given, for the tests
+ * to read back; WHMCS stores the first and runs the callbacks of the second.
+ */
+
+if (!function_exists('logModuleCall')) {
+    function logModuleCall(string $module, string $action, mixed $request, mixed $response, mixed $processed = '', array $replaceVars = []): void
+    {
+        $GLOBALS['whmcs_module_log'][] = compact('module', 'action', 'request', 'response', 'processed', 'replaceVars');
+    }
+}
+
+if (!function_exists('add_hook')) {
+    function add_hook(string $hookPoint, int $priority, callable $function): void
+    {
+        $GLOBALS['whmcs_hooks'][$hookPoint][] = $function;
+    }
+}

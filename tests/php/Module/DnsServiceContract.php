@@ -1,0 +1,389 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PuqDns\Tests\Module;
+
+use PuqDns\Module\DnsService;
+use PuqDns\Module\Schema;
+use PuqDns\Module\TableModuleLog;
+use PuqDns\Module\VmStore;
+use PuqDns\Module\WhmcsHooks;
+use PuqDns\Module\WhmcsModuleLog;
+use PuqDns\Module\ZoneStore;
+use PuqDns\Tests\Fixtures;
+use PuqDns\Tests\PowerDnsServer;
+
+require_once __DIR__ . '/ModuleTestCase.php';
+require_once __DIR__ . '/WhmcsStandIns.php';
+require_once dirname(__DIR__) . '/PowerDnsServer.php';
+
+/**
+ * What the provisioning module calls (deploy, change package, terminate,
+ * Set DNS records and its cron task) on a real database and a real
+ * PowerDNS: records are read back from the server, log entries from the
+ * log table, queue state from the VMs table.
+ */
+abstract class DnsServiceContract extends ModuleTestCase
+{
+    private const NAME = '5551-1776530141';
+
+    private static ?PowerDnsServer $pdns = null;
+    private static int $counter = 0;
+
+    protected ZoneStore $zones;
+    protected VmStore $vms;
+    protected TableModuleLog $log;
+    protected DnsService $dns;
+    /** The forward zone of this test, and its reverse zone. */
+    protected string $domain;
+    protected string $rev4;
+    /** @var list<string> lines said by the last calls */
+    protected array $lines = [];
+
+    public static function setUpBeforeClass(): void
+    {
+        parent::setUpBeforeClass();
+        self::$pdns = new PowerDnsServer();
+    }
+
+    public static function tearDownAfterClass(): void
+    {
+        self::$pdns?->stop();
+        self::$pdns = null;
+        parent::tearDownAfterClass();
+    }
+
+    protected function setUp(): void
+    {
+        parent::setUp();
+        Schema::install($this->pdo);
+        // Fresh zones per test, so tests share one server without seeing each other.
+        $n = ++self::$counter;
+        $this->domain = "svc$n-" . strtolower(substr(static::class, strrpos(static::class, '\\') + 1, 6)) . '.example';
+        $this->rev4 = (100 + $n) . '.51.198.in-addr.arpa';
+        self::$pdns->createZone($this->domain);
+        self::$pdns->createZone($this->rev4);
+        $this->zones = new ZoneStore($this->pdo, $this->box);
+        $this->zones->create(['type' => 'powerdns', 'zone' => $this->domain, 'server_url' => self::$pdns->url, 'api_key' => self::$pdns->key]);
+        $this->zones->create(['type' => 'powerdns', 'zone' => $this->rev4, 'server_url' => self::$pdns->url, 'api_key' => self::$pdns->key]);
+        $this->vms = new VmStore($this->pdo);
+        $this->log = new TableModuleLog($this->pdo);
+        $this->dns = new DnsService($this->zones, $this->vms, $this->log, ['retries' => 0, 'timeout' => 5, 'connect_timeout' => 2]);
+        $this->lines = [];
+    }
+
+    protected function out(): \Closure
+    {
+        return function (string $line): void {
+            $this->lines[] = $line;
+        };
+    }
+
+    protected function vm(array $ips, int $id = 5551): array
+    {
+        return ['id' => $id, 'name' => self::NAME . ($id === 5551 ? '' : "-$id"), 'domain' => $this->domain, 'ips' => $ips];
+    }
+
+    protected function fqdn(int $id = 5551): string
+    {
+        return self::NAME . ($id === 5551 ? '' : "-$id") . '.' . $this->domain;
+    }
+
+    protected function a(int $id = 5551): array
+    {
+        return self::$pdns->get($this->domain, $this->fqdn($id), 'A');
+    }
+
+    protected function ptr(string $lastOctet): array
+    {
+        $n = explode('.', $this->rev4)[0];
+        return self::$pdns->get($this->rev4, "$lastOctet.$n.51.198.in-addr.arpa", 'PTR');
+    }
+
+    protected function ip(string $lastOctet): string
+    {
+        return '198.51.' . explode('.', $this->rev4)[0] . ".$lastOctet";
+    }
+
+    /** Every log entry, oldest first, with the volatile fields dropped. */
+    protected function logged(): array
+    {
+        return array_map(
+            static fn (array $e): array => [$e['level'], $e['action'], $e['vm_id'], $e['zone_id'], $e['message']],
+            array_reverse($this->log->recent(100)),
+        );
+    }
+
+    /** The whole database as text: no secret may be in it unsealed. */
+    protected function assertNoSecretStoredOrSaid(): void
+    {
+        $dump = json_encode([$this->log->recent(1000), $this->vms->all(), $this->lines]);
+        $this->assertStringNotContainsString(self::$pdns->key, $dump);
+    }
+
+    // ------------------------------------------------------------ lifecycle
+
+    public function testDeployCreatesTheRecordsSaysEachLineAndRemembersTheVm(): void
+    {
+        $vm = $this->vm([$this->ip('7'), $this->ip('8')]);
+        $result = $this->dns->deploy($vm, $this->out());
+
+        $this->assertTrue($result['ok']);
+        $this->assertSame([$this->ip('7'), $this->ip('8')], $this->a());
+        $this->assertSame([$this->fqdn() . '.'], $this->ptr('7'));
+        $this->assertSame($vm, $this->vms->get(5551));
+        $lines = $this->lines;
+        $this->assertSame("VM 5551: create OK (4 created, 0 deleted, 0 unchanged, 0 failed)", array_pop($lines));
+        sort($lines);
+        $n = explode('.', $this->rev4)[0];
+        $this->assertSame([
+            "VM 5551: fwd OK create A {$this->fqdn()} {$this->ip('7')} zone {$this->domain} (#1, powerdns)",
+            "VM 5551: fwd OK create A {$this->fqdn()} {$this->ip('8')} zone {$this->domain} (#1, powerdns)",
+            "VM 5551: rev OK create PTR 7.$n.51.198.in-addr.arpa {$this->fqdn()} zone {$this->rev4} (#2, powerdns)",
+            "VM 5551: rev OK create PTR 8.$n.51.198.in-addr.arpa {$this->fqdn()} zone {$this->rev4} (#2, powerdns)",
+        ], $lines);
+        $this->assertSame([], $this->logged(), 'nothing failed: nothing logged');
+    }
+
+    public function testChangePackageDropsWhatTheRememberedVmHadAndTheNewOneHasNot(): void
+    {
+        $this->dns->deploy($this->vm([$this->ip('7'), $this->ip('8')]));
+        $result = $this->dns->changePackage($this->vm([$this->ip('7'), $this->ip('9')]));
+
+        $this->assertTrue($result['ok']);
+        $this->assertSame('update', $result['action']);
+        $this->assertSame([$this->ip('7'), $this->ip('9')], $this->a());
+        $this->assertSame([], $this->ptr('8'), "the old address's PTR is gone");
+        $this->assertSame([$this->fqdn() . '.'], $this->ptr('9'));
+        $this->assertSame([$this->ip('7'), $this->ip('9')], $this->vms->get(5551)['ips']);
+    }
+
+    public function testTerminateByIdDeletesTheRecordsAndForgetsTheVm(): void
+    {
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $result = $this->dns->terminate(5551, $this->out());
+
+        $this->assertTrue($result['ok']);
+        $this->assertSame([], $this->a());
+        $this->assertSame([], $this->ptr('7'));
+        $this->assertNull($this->vms->find(5551));
+        $this->assertSame('VM 5551: delete OK (0 created, 2 deleted, 0 unchanged, 0 failed)', end($this->lines));
+    }
+
+    public function testAFailedZoneIsLoggedPerOperationWithASummaryAndTheRestIsWritten(): void
+    {
+        // A third zone, on a server that is down, also takes the VM's name.
+        $deadKey = 'dead-server-key-0123456789';
+        $this->zones->create(['type' => 'powerdns', 'zone' => "sub.{$this->domain}", 'server_url' => Fixtures::DEAD_URL, 'api_key' => $deadKey]);
+        $fqdn = "web.sub.{$this->domain}";
+        $vm = ['fqdn' => $fqdn] + $this->vm([$this->ip('7')]);
+        $result = $this->dns->deploy($vm, $this->out());
+
+        $this->assertFalse($result['ok']);
+        $this->assertSame(['created' => 2, 'deleted' => 0, 'unchanged' => 0, 'failed' => 1], $result['counts']);
+        $this->assertSame([$this->ip('7')], self::$pdns->get($this->domain, $fqdn, 'A'), 'the healthy zones are written');
+        $this->assertSame([$fqdn . '.'], $this->ptr('7'));
+
+        $error = "fwd ERR create A $fqdn {$this->ip('7')} zone sub.{$this->domain} (#3, powerdns): cannot connect: Connection refused (os error 111)";
+        $this->assertContains("VM 5551: $error", $this->lines);
+        $this->assertSame('VM 5551: create ERR (2 created, 0 deleted, 0 unchanged, 1 failed)', end($this->lines));
+        $this->assertSame([
+            ['error', 'create', 5551, 3, $error],
+            ['error', 'create', 5551, null, "create of VM 5551 ($fqdn): 1 of 3 operations failed"],
+        ], $this->logged());
+        [$summary, $entry] = $this->log->recent(2);
+        $this->assertSame($result['errors'][0], $entry['context']['operation']);
+        $this->assertSame(['summary' => true, 'counts' => $result['counts'], 'errors' => [$error], 'unmatched' => []], $summary['context']);
+
+        $dump = json_encode([$this->log->recent(1000), $this->lines]);
+        $this->assertStringNotContainsString($deadKey, $dump);
+        $this->assertNoSecretStoredOrSaid();
+    }
+
+    public function testAZoneWhoseSecretCannotBeOpenedIsLeftOutAndLoggedAndTheOthersAreWritten(): void
+    {
+        $this->pdo->exec('UPDATE ' . $this->q(Schema::ZONES) . ' SET ' . $this->q('api_key') . " = 'sodium:v1:garbage' WHERE " . $this->q('id') . ' = 2');
+        $result = $this->dns->deploy($this->vm([$this->ip('7')]), $this->out());
+
+        $this->assertTrue($result['ok'], 'zone 2 is not part of the sync');
+        $this->assertSame([$this->ip('7')], $this->a());
+        $this->assertSame([$this->rev4PtrName('7')], $result['unmatched']);
+        $reason = 'zone 2: the stored api_key cannot be used (the stored value is damaged: not a sodium:v1: sealed value); enter it again';
+        $this->assertSame("zone 2 left out: $reason", $this->lines[0]);
+        $this->assertSame([['warning', 'zones', null, 2, "zone 2 is left out of DNS syncs: $reason"]], $this->logged());
+    }
+
+    private function rev4PtrName(string $lastOctet): string
+    {
+        return "$lastOctet." . implode('.', array_slice(explode('.', $this->rev4), 0, 3)) . '.in-addr.arpa';
+    }
+
+    public function testNothingThrowsOutOfTheLifecycleCalls(): void
+    {
+        $this->assertNull($this->dns->deploy(['id' => 12, 'name' => 'x', 'domain' => $this->domain], $this->out()));
+        $this->assertNull($this->dns->terminate(99, $this->out()));
+        $this->assertNull($this->dns->changePackage(['id' => 'twelve'], null, $this->out()));
+        // The database loses the VMs table under the module's feet.
+        $this->pdo->exec('DROP TABLE ' . $this->q(Schema::VMS));
+        $this->assertNull($this->dns->deploy($this->vm([$this->ip('7')])));
+
+        $logged = $this->logged();
+        $this->assertSame([
+            ['error', 'create', 12, null, 'create of VM 12 did not run: VM 12: ips must be a list of addresses, not nothing'],
+            ['error', 'delete', 99, null, 'delete of VM 99 did not run: no VM has the id 99'],
+            ['error', 'update', null, null, 'update of VM ? did not run: VM id must be a whole number from 1 to 4294967295, not "twelve"'],
+        ], array_slice($logged, 0, 3));
+        $this->assertSame(['error', 'create', 5551, null], array_slice($logged[3], 0, 4));
+        $this->assertStringStartsWith('create of VM 5551 did not run: SQLSTATE', $logged[3][4]);
+        $this->assertSame([
+            'ERR create of VM 12 did not run: VM 12: ips must be a list of addresses, not nothing',
+            'ERR delete of VM 99 did not run: no VM has the id 99',
+            'ERR update of VM ? did not run: VM id must be a whole number from 1 to 4294967295, not "twelve"',
+        ], $this->lines);
+    }
+
+    // ------------------------------------------------------------ Set DNS records
+
+    public function testSetDnsRecordsQueuesAndTheCronRunResyncsWithLiveLinesAndRestoresTheStatus(): void
+    {
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $this->dns->deploy($this->vm([$this->ip('20')], 20));
+        $this->vms->setStatus(5551, 'running');
+        $this->vms->setStatus(20, 'stopped');
+        // A stale A record appears at the VM's name.
+        self::$pdns->put($this->domain, $this->fqdn(), 'A', [$this->ip('7'), '203.0.113.66']);
+
+        $this->dns->setDnsRecords(5551);
+        $this->dns->setDnsRecords(20);
+        $this->assertSame(VmStore::QUEUED, $this->vms->status(5551));
+        $this->assertSame([$this->ip('7'), '203.0.113.66'], $this->a(), 'queued: nothing done yet');
+
+        $run = $this->dns->runQueue($this->out(), 'cron-test');
+
+        $this->assertSame(['owner' => 'cron-test', 'vms' => [20, 5551], 'ok' => [20, 5551], 'failed' => [], 'skipped_zones' => [], 'error' => null], $run);
+        $this->assertSame([$this->ip('7')], $this->a(), 'the stale record is gone');
+        $this->assertSame(['running', 'stopped'], [$this->vms->status(5551), $this->vms->status(20)]);
+        $n = explode('.', $this->rev4)[0];
+        $this->assertSame([
+            "VM 20: set DNS records for {$this->fqdn(20)}",
+            "VM 5551: set DNS records for {$this->fqdn()}",
+        ], array_slice($this->lines, 0, 2));
+        $live = array_slice($this->lines, 2, -2);
+        sort($live);
+        $this->assertSame([
+            "VM 20: fwd OK keep A {$this->fqdn(20)} {$this->ip('20')} zone {$this->domain} (#1, powerdns)",
+            "VM 20: rev OK keep PTR 20.$n.51.198.in-addr.arpa {$this->fqdn(20)} zone {$this->rev4} (#2, powerdns)",
+            "VM 5551: fwd OK delete A {$this->fqdn()} 203.0.113.66 zone {$this->domain} (#1, powerdns)",
+            "VM 5551: fwd OK keep A {$this->fqdn()} {$this->ip('7')} zone {$this->domain} (#1, powerdns)",
+            "VM 5551: rev OK keep PTR 7.$n.51.198.in-addr.arpa {$this->fqdn()} zone {$this->rev4} (#2, powerdns)",
+        ], $live);
+        $this->assertSame([
+            'VM 20: resync OK (0 created, 0 deleted, 2 unchanged, 0 failed)',
+            'VM 5551: resync OK (0 created, 1 deleted, 2 unchanged, 0 failed)',
+        ], array_slice($this->lines, -2));
+
+        $this->lines = [];
+        $this->assertSame([], $this->dns->runQueue($this->out(), 'cron-again')['vms'], 'nothing left in the queue');
+        $this->assertSame([], $this->lines);
+    }
+
+    public function testTheCronRunReportsAMalformedStoredVmAndStillResyncsTheOthers(): void
+    {
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $this->dns->deploy($this->vm([$this->ip('8')], 8));
+        $this->pdo->exec('UPDATE ' . $this->q(Schema::VMS) . ' SET ' . $this->q('ips') . " = 'oops' WHERE " . $this->q('id') . ' = 8');
+        $this->dns->setDnsRecords(5551);
+        $this->dns->setDnsRecords(8);
+
+        $run = $this->dns->runQueue($this->out(), 'cron-test');
+
+        $this->assertSame([8, 5551], $run['vms']);
+        $this->assertSame([5551], $run['ok']);
+        $this->assertSame([8], $run['failed']);
+        $this->assertSame(['', ''], [$this->vms->status(8), $this->vms->status(5551)], 'both released');
+        $this->assertContains('VM 8: resync ERR (0 created, 0 deleted, 0 unchanged, 1 failed)', $this->lines);
+        $this->assertSame(
+            ['error', 'resync', 8, null, 'fwd ERR create A - -: VM 8: ips must be a list of addresses, not "oops"'],
+            $this->logged()[0],
+        );
+    }
+
+    public function testTwoCronRunsAtOnceNeverResyncTheSameVm(): void
+    {
+        foreach ([1, 2, 3] as $id) {
+            $this->dns->deploy($this->vm([$this->ip((string) $id)], $id));
+            $this->dns->setDnsRecords($id);
+        }
+        // The first run holds the VMs (it is still running) when the second starts.
+        $held = $this->vms->claim('first-run', 600);
+        $second = $this->dns->runQueue($this->out(), 'second-run');
+
+        $this->assertSame([1, 2, 3], array_keys($held));
+        $this->assertSame([], $second['vms']);
+        $this->assertSame([VmStore::QUEUED, VmStore::QUEUED, VmStore::QUEUED], array_map(fn ($id) => $this->vms->status($id), [1, 2, 3]));
+    }
+
+    // ------------------------------------------------------------ WHMCS
+
+    public function testWhmcsModuleLogGetsTheSecretsInItsReplacementList(): void
+    {
+        $GLOBALS['whmcs_module_log'] = [];
+        $this->zones->create(['type' => 'powerdns', 'zone' => "sub.{$this->domain}", 'server_url' => Fixtures::DEAD_URL, 'api_key' => 'dead-server-key-0123456789']);
+        $dns = new DnsService($this->zones, $this->vms, new WhmcsModuleLog(), ['retries' => 0]);
+        $dns->deploy(['fqdn' => "web.sub.{$this->domain}"] + $this->vm([$this->ip('7')]));
+
+        $calls = $GLOBALS['whmcs_module_log'];
+        $this->assertCount(2, $calls);
+        foreach ($calls as $call) {
+            $this->assertSame('puqProxmoxKVM', $call['module']);
+            $this->assertSame('DNS create', $call['action']);
+            $this->assertEqualsCanonicalizing([self::$pdns->key, 'dead-server-key-0123456789'], $call['replaceVars']);
+        }
+        $request = json_decode($calls[0]['request'], true);
+        $this->assertSame(['error', 5551, 3], [$request['level'], $request['vm'], $request['zone']]);
+        $this->assertSame('error', $request['operation']['status']);
+        $this->assertStringEndsWith('cannot connect: Connection refused (os error 111)', $calls[0]['response']);
+        $this->assertStringEndsWith('1 of 3 operations failed', $calls[1]['response']);
+    }
+
+    public function testWhmcsHooksFollowCreateChangeAndTerminateAndNeverThrow(): void
+    {
+        $GLOBALS['whmcs_hooks'] = [];
+        $errors = [];
+        WhmcsHooks::register(
+            $this->dns,
+            function (array $vars): ?array {
+                if (($vars['params']['moduletype'] ?? '') !== 'puqProxmoxKVM') {
+                    return null;
+                }
+                if ($vars['params']['serviceid'] === 666) {
+                    throw new \RuntimeException('the module cannot read service 666');
+                }
+                return $this->vm($vars['params']['ips'], $vars['params']['serviceid']);
+            },
+            function (\Throwable $e) use (&$errors): void {
+                $errors[] = $e->getMessage();
+            },
+        );
+        $this->assertSame(['AfterModuleCreate', 'AfterModuleChangePackage', 'AfterModuleTerminate'], array_keys($GLOBALS['whmcs_hooks']));
+        $fire = function (string $hook, array $params): void {
+            foreach ($GLOBALS['whmcs_hooks'][$hook] as $callback) {
+                $callback(['params' => $params]);
+            }
+        };
+
+        $fire('AfterModuleCreate', ['moduletype' => 'puqProxmoxKVM', 'serviceid' => 5551, 'ips' => [$this->ip('7')]]);
+        $this->assertSame([$this->ip('7')], $this->a());
+        $fire('AfterModuleChangePackage', ['moduletype' => 'puqProxmoxKVM', 'serviceid' => 5551, 'ips' => [$this->ip('9')]]);
+        $this->assertSame([$this->ip('9')], $this->a());
+        $this->assertSame([], $this->ptr('7'));
+        $fire('AfterModuleCreate', ['moduletype' => 'cpanel', 'serviceid' => 7]);
+        $fire('AfterModuleCreate', ['moduletype' => 'puqProxmoxKVM', 'serviceid' => 666, 'ips' => []]);
+        $this->assertSame(['the module cannot read service 666'], $errors);
+        $fire('AfterModuleTerminate', ['moduletype' => 'puqProxmoxKVM', 'serviceid' => 5551, 'ips' => [$this->ip('9')]]);
+        $this->assertSame([], $this->a());
+        $this->assertSame([], $this->ptr('9'));
+        $this->assertNull($this->vms->find(5551));
+    }
+}
