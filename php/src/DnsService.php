@@ -38,6 +38,21 @@ final class DnsService
         }
     }
 
+    /**
+     * The service inside WHMCS: its database (Capsule's PDO), its
+     * encrypt()/decrypt() for the stored credentials and its module log.
+     * Creates the tables on first use.
+     *
+     *     $dns = DnsService::inWhmcs(\WHMCS\Database\Capsule::connection()->getPdo());
+     *
+     * @param array<string, mixed> $options DnsSync options
+     */
+    public static function inWhmcs(\PDO $pdo, array $options = []): self
+    {
+        Schema::install($pdo);
+        return new self(new ZoneStore($pdo, new WhmcsSecretBox()), new VmStore($pdo), new WhmcsModuleLog(), $options);
+    }
+
     /** Deploy: remembers the VM and creates its records. Never throws. */
     public function deploy(array $vm, ?callable $out = null): ?array
     {

@@ -78,8 +78,19 @@ final class CliTest extends TestCase
      */
     private function start(array $args, string $stdin = '')
     {
+        return $this->php([dirname(__DIR__, 3) . '/php/bin/puq-dns', '--config', $this->config, ...$args], $stdin);
+    }
+
+    /**
+     * Starts a PHP script with the extension loaded.
+     *
+     * @param list<string> $command the script and its arguments
+     * @return array{0: resource, 1: array<int, resource>}
+     */
+    private function php(array $command, string $stdin = '')
+    {
         $process = proc_open(
-            [PHP_BINARY, '-d', 'extension=' . Fixtures::soPath(), dirname(__DIR__, 3) . '/php/bin/puq-dns', '--config', $this->config, ...$args],
+            [PHP_BINARY, '-d', 'extension=' . Fixtures::soPath(), ...$command],
             [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
             $pipes,
         );
@@ -185,6 +196,12 @@ final class CliTest extends TestCase
         $this->assertStringNotContainsString('set_dns_records', $out, 'the status is restored');
 
         $this->assertSame([0, "cron: 0 VM(s) taken, 0 OK, 0 with errors\n", ''], $this->cli('cron'));
+        // The same task as the module's cron.php runs it.
+        $this->cli('queue', '7');
+        [$status, $out] = $this->finish($this->php([dirname(__DIR__, 3) . '/php/cron.php', '--run-task=set_dns_records', '--config', $this->config]));
+        $this->assertSame(0, $status, $out);
+        $this->assertStringEndsWith("VM 7: resync OK (0 created, 0 deleted, 2 unchanged, 0 failed)\ncron: 1 VM(s) taken, 1 OK, 0 with errors\n", $out);
+        $this->assertSame([2, '', "usage: cron.php --run-task=set_dns_records [--config FILE]\n"], $this->finish($this->php([dirname(__DIR__, 3) . '/php/cron.php', '--run-task=nothing'])));
         [$status, $out] = $this->cli('terminate', '7');
         $this->assertSame(0, $status, $out);
         $this->assertSame([], self::$pdns->get($this->domain, "vm7.{$this->domain}", 'A'));

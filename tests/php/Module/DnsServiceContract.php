@@ -10,6 +10,7 @@ use PuqDns\Module\TableModuleLog;
 use PuqDns\Module\VmStore;
 use PuqDns\Module\WhmcsHooks;
 use PuqDns\Module\WhmcsModuleLog;
+use PuqDns\Module\WhmcsSecretBox;
 use PuqDns\Module\ZoneStore;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\PowerDnsServer;
@@ -345,6 +346,23 @@ abstract class DnsServiceContract extends ModuleTestCase
         $this->assertSame('error', $request['operation']['status']);
         $this->assertStringEndsWith('cannot connect: Connection refused (os error 111)', $calls[0]['response']);
         $this->assertStringEndsWith('1 of 3 operations failed', $calls[1]['response']);
+    }
+
+    public function testInWhmcsTheCredentialsAreSealedWithWhmcsEncryptAndFailuresGoToItsLog(): void
+    {
+        $GLOBALS['whmcs_module_log'] = [];
+        $this->pdo->exec('DELETE FROM ' . $this->q(Schema::ZONES));
+        $whmcsZones = new ZoneStore($this->pdo, new WhmcsSecretBox());
+        $forward = $whmcsZones->create(['type' => 'powerdns', 'zone' => $this->domain, 'server_url' => self::$pdns->url, 'api_key' => self::$pdns->key]);
+        $stored = $this->pdo->query('SELECT ' . $this->q('api_key') . ' FROM ' . $this->q(Schema::ZONES))->fetchColumn();
+        $this->assertStringStartsWith('whmcs-enc:', $stored);
+
+        $result = DnsService::inWhmcs($this->pdo, ['retries' => 0])->deploy($this->vm([$this->ip('7')]));
+
+        $this->assertTrue($result['ok']);
+        $this->assertSame([$this->ip('7')], $this->a());
+        $this->assertSame([$forward['id']], array_unique(array_column($result['operations'], 'zone_id')));
+        $this->assertSame([], $GLOBALS['whmcs_module_log'], 'nothing failed');
     }
 
     public function testWhmcsHooksFollowCreateChangeAndTerminateAndNeverThrow(): void
