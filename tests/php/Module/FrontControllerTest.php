@@ -9,6 +9,8 @@ use PHPUnit\Framework\TestCase;
 use PuqDns\Module\SodiumSecretBox;
 use PuqDns\Tests\Fixtures;
 
+require_once __DIR__ . '/PhpServer.php';
+
 /**
  * php/public/zones-api.php over real HTTP: PHP's built-in web server on a
  * free loopback port, with the extension loaded and a standalone config
@@ -19,23 +21,22 @@ final class FrontControllerTest extends TestCase
     private const TOKEN = 'front-token-Pq42-0123456789abcdef';
 
     private static string $dir;
-    /** @var array{0: resource, 1: string} the running server and its base URL */
-    private static array $server;
+    private static PhpServer $server;
 
     public static function setUpBeforeClass(): void
     {
         self::$dir = sys_get_temp_dir() . '/puq-dns-front-' . getmypid() . '-' . bin2hex(random_bytes(4));
         mkdir(self::$dir);
-        self::$server = self::startServer(self::writeConfig('config.php', [
+        self::$server = new PhpServer(self::writeConfig('config.php', [
             'db' => ['dsn' => 'sqlite:' . self::$dir . '/zones.sqlite'],
             'sodium_key_file' => self::$dir . '/keys/secret.key',
             'admin_token' => self::TOKEN,
-        ]));
+        ]), self::$dir . '/server.log');
     }
 
     public static function tearDownAfterClass(): void
     {
-        self::stopServer(self::$server);
+        self::$server->stop();
         exec('rm -rf ' . escapeshellarg(self::$dir));
     }
 
@@ -46,66 +47,14 @@ final class FrontControllerTest extends TestCase
         return $path;
     }
 
-    /** @return array{0: resource, 1: string} */
-    private static function startServer(string $config): array
-    {
-        $probe = stream_socket_server('tcp://127.0.0.1:0');
-        $port = (int) substr(strrchr(stream_socket_get_name($probe, false), ':'), 1);
-        fclose($probe);
-        $so = Fixtures::soPath();
-        $process = proc_open(
-            [PHP_BINARY, '-d', "extension=$so", '-d', 'display_errors=0', '-d', 'log_errors=1',
-                '-S', "127.0.0.1:$port", '-t', dirname(__DIR__, 3) . '/php/public'],
-            [0 => ['file', '/dev/null', 'r'], 1 => ['file', self::$dir . "/server-$port.log", 'a'], 2 => ['file', self::$dir . "/server-$port.log", 'a']],
-            $pipes,
-            null,
-            ['PUQ_DNS_CONFIG' => $config, 'PATH' => (string) getenv('PATH')],
-        );
-        for ($i = 0; $i < 100; $i++) {
-            $socket = @stream_socket_client("tcp://127.0.0.1:$port", $errno, $error, 0.1);
-            if ($socket !== false) {
-                fclose($socket);
-                return [$process, "http://127.0.0.1:$port/zones-api.php"];
-            }
-            usleep(20000);
-        }
-        proc_terminate($process, 9);
-        throw new \RuntimeException('php -S did not start: ' . @file_get_contents(self::$dir . "/server-$port.log"));
-    }
-
-    /** @param array{0: resource, 1: string} $server */
-    private static function stopServer(array $server): void
-    {
-        proc_terminate($server[0], 9);
-        proc_close($server[0]);
-    }
-
     /**
      * One HTTP request.
      *
      * @return array{0: int, 1: array<string, string>, 2: string} status, headers (lower-case names), body
      */
-    private function request(string $method, string $query, array $headers = [], ?string $body = null, ?string $base = null): array
+    private function request(string $method, string $query, array $headers = [], ?string $body = null, ?PhpServer $server = null): array
     {
-        $context = stream_context_create(['http' => [
-            'method' => $method,
-            'header' => implode("\r\n", $headers),
-            'content' => $body ?? '',
-            'ignore_errors' => true,
-            'timeout' => 10,
-        ]]);
-        $text = file_get_contents(($base ?? self::$server[1]) . ($query === '' ? '' : "?$query"), false, $context);
-        $this->assertIsString($text);
-        $status = 0;
-        $names = [];
-        foreach ($http_response_header as $i => $line) {
-            if ($i === 0 && preg_match('{^HTTP/\S+ (\d+)}', $line, $m)) {
-                $status = (int) $m[1];
-            } elseif (str_contains($line, ':')) {
-                [$name, $value] = explode(':', $line, 2);
-                $names[strtolower($name)] = trim($value);
-            }
-        }
+        [$status, $names, $text] = ($server ?? self::$server)->request($method, '/zones-api.php' . ($query === '' ? '' : "?$query"), $headers, $body);
         foreach ([self::TOKEN, Fixtures::PDNS_KEY, 'sodium:v1:', '#0 ', '/tmp/'] as $secret) {
             $this->assertStringNotContainsString($secret, $text . json_encode($names));
         }
@@ -171,20 +120,20 @@ final class FrontControllerTest extends TestCase
 
     public function testAMisconfiguredServerSaysSoWithoutDetails(): void
     {
-        $server = self::startServer(self::writeConfig('short-token.php', [
+        $server = new PhpServer(self::writeConfig('short-token.php', [
             'db' => ['dsn' => 'sqlite:' . self::$dir . '/other.sqlite'],
             'sodium_key_file' => self::$dir . '/keys/other.key',
             'admin_token' => 'short',
-        ]));
+        ]), self::$dir . '/short-token.log');
         try {
-            [$status, , $body] = $this->request('GET', 'action=list', [self::BEARER], null, $server[1]);
+            [$status, , $body] = $this->request('GET', 'action=list', [self::BEARER], null, $server);
         } finally {
-            self::stopServer($server);
+            $server->stop();
         }
         $this->assertSame([500, '{"ok":false,"error":"the zones API is not configured; the server log has the details"}'], [$status, $body]);
         $this->assertStringContainsString(
             'the admin token must be at least 16 characters',
-            (string) file_get_contents(self::$dir . '/server-' . parse_url($server[1], PHP_URL_PORT) . '.log'),
+            (string) file_get_contents(self::$dir . '/short-token.log'),
         );
     }
 }
