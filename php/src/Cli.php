@@ -90,6 +90,11 @@ TXT;
             | ZoneNotFoundException | VmNotFoundException | SecretBoxException $e) {
             fwrite($this->stderr, 'puq-dns: ' . $e->getMessage() . "\n");
             return 2;
+        } catch (\Throwable $e) {
+            // A database that is down, a full disk: said in one line. No
+            // stack trace, whose arguments could hold the database password.
+            fwrite($this->stderr, 'puq-dns: ' . get_class($e) . ': ' . $e->getMessage() . "\n");
+            return 2;
         }
     }
 

@@ -252,6 +252,12 @@ final class CliTest extends TestCase
         $this->assertSame([2, '', "puq-dns: unknown command frobnicate (puq-dns help lists them)\n"], $this->cli('frobnicate'));
         [$status, , $err] = $this->cli('zones', 'add', 'type=powerdns', 'zone=bad name.example', 'server_url=ftp://x', 'api_key=k');
         $this->assertSame([2, 'puq-dns: zone new: zone "bad name.example" contains \' \', which a DNS name cannot hold; server_url "ftp://x" must start with http:// or https://' . "\n"], [$status, $err]);
+        // A database that cannot be opened: one line, no trace, no password.
+        $this->config = $this->writeConfig(['db' => ['dsn' => 'mysql:host=127.0.0.1;port=1;dbname=x', 'user' => 'puq', 'password' => 'db-password-0123456789']], 'nodb.php');
+        [$status, $out, $err] = $this->cli('zones');
+        $this->assertSame([2, ''], [$status, $out]);
+        $this->assertMatchesRegularExpression('/^puq-dns: PDOException: SQLSTATE\[HY000\] \[2002\] Connection refused\n$/', $err);
+        $this->config = "$this->dir/config.php";
         // A deploy that cannot run says so, logs it and exits 1: hooks never stop on DNS.
         [$status, $out] = $this->cli('deploy', '{"id": 3, "name": "x", "domain": "y"}');
         $this->assertSame([1, "ERR create of VM 3 did not run: VM 3: ips must be a list of addresses, not nothing\n"], [$status, $out]);
