@@ -121,13 +121,20 @@ final class DnsService
 
     /**
      * The "Set DNS records" button: queues the VM for the next cron run and
-     * returns at once.
+     * returns at once. Given the VM array (as the module knows it now), the
+     * VM is saved first, so a VM deployed before puq_dns was installed, or
+     * changed since, is resynced as it is now.
      *
-     * @throws VmNotFoundException when the VM was never deployed here
+     * @throws VmNotFoundException for an id never deployed here
+     * @throws InvalidVmException for an array that cannot be stored
      */
-    public function setDnsRecords(int $id): void
+    public function setDnsRecords(array|int $vm): void
     {
-        $this->vms->queue($id);
+        if (is_array($vm)) {
+            $this->vms->save($vm);
+            $vm = VmStore::idOf($vm);
+        }
+        $this->vms->queue($vm);
     }
 
     /**

@@ -289,6 +289,21 @@ abstract class DnsServiceContract extends ModuleTestCase
         $this->assertSame([], $this->lines);
     }
 
+    public function testSetDnsRecordsWithTheVmArrayTakesAVmNeverDeployedHere(): void
+    {
+        // A VM from before puq_dns was installed: its records were made by hand.
+        self::$pdns->put($this->domain, $this->fqdn(), 'A', ['203.0.113.66']);
+        $this->dns->setDnsRecords($this->vm([$this->ip('7')]));
+        $this->assertSame(VmStore::QUEUED, $this->vms->status(5551));
+
+        $run = $this->dns->runQueue(null, 'cron-test');
+
+        $this->assertSame([5551], $run['ok']);
+        $this->assertSame([$this->ip('7')], $this->a());
+        $this->assertSame([$this->fqdn() . '.'], $this->ptr('7'));
+        $this->assertSame('', $this->vms->status(5551));
+    }
+
     public function testTheCronRunReportsAMalformedStoredVmAndStillResyncsTheOthers(): void
     {
         $this->dns->deploy($this->vm([$this->ip('7')]));
