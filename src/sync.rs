@@ -36,11 +36,7 @@ impl DnsSync {
     /// A progress callback that throws is not called again; the sync still
     /// finishes, so no zone is left half done, and PHP then raises the
     /// callback's exception.
-    fn execute(
-        &self,
-        jobs: &[Job<'_>],
-        preface: &[(Id, Operation)],
-    ) -> PhpResult<Vec<SyncReport>> {
+    fn execute(&self, jobs: &[Job<'_>], preface: &[(Id, Operation)]) -> PhpResult<Vec<SyncReport>> {
         let callable = self
             .on_progress
             .as_ref()
@@ -59,11 +55,7 @@ impl DnsSync {
             let Value::Array(payload) = op.to_value() else {
                 return;
             };
-            let payload = array_to_php(
-                payload
-                    .with("line", op.line())
-                    .with("vm", vm.to_value()),
-            );
+            let payload = array_to_php(payload.with("line", op.line()).with("vm", vm.to_value()));
             if callable.try_call(vec![&payload]).is_err() {
                 failed = true;
             }

@@ -393,10 +393,7 @@ mod tests {
         // A short secret is masked where it stands alone, and words that
         // merely contain its letters are left as they are.
         assert_eq!(
-            clean_error(
-                "ab: table refused key=ab&user=x \"ab\" abab ab",
-                &["ab"]
-            ),
+            clean_error("ab: table refused key=ab&user=x \"ab\" abab ab", &["ab"]),
             "***: table refused key=***&user=x \"***\" abab ***"
         );
         assert_eq!(clean_error("a a-a aa", &["a"]), "*** ***-*** aa");
