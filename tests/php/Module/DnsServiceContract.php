@@ -244,6 +244,35 @@ abstract class DnsServiceContract extends ModuleTestCase
         ], $this->lines);
     }
 
+    public function testALogThatCannotBeWrittenStopsNothing(): void
+    {
+        $broken = new class () implements \PuqDns\Module\ModuleLog {
+            public int $tries = 0;
+
+            public function write(\PuqDns\Module\LogEntry $entry, array $secrets): void
+            {
+                $this->tries++;
+                throw new \RuntimeException('the log table is full');
+            }
+        };
+        $this->zones->create(['type' => 'powerdns', 'zone' => "sub.{$this->domain}", 'server_url' => Fixtures::DEAD_URL, 'api_key' => 'dead-server-key-0123456789']);
+        $dns = new DnsService($this->zones, $this->vms, $broken, ['retries' => 0]);
+        $errorLog = tempnam(sys_get_temp_dir(), 'puq-dns-error-log-');
+        $previous = ini_set('error_log', $errorLog);
+        try {
+            $result = $dns->deploy(['fqdn' => "web.sub.{$this->domain}"] + $this->vm([$this->ip('7')]));
+        } finally {
+            ini_set('error_log', (string) $previous);
+        }
+
+        $this->assertSame(['created' => 2, 'deleted' => 0, 'unchanged' => 0, 'failed' => 1], $result['counts']);
+        $this->assertSame(2, $broken->tries, 'the error and the summary were both tried');
+        $said = (string) file_get_contents($errorLog);
+        unlink($errorLog);
+        $this->assertStringContainsString('puq_dns: cannot write the module log (the log table is full): fwd ERR create A web.sub.', $said);
+        $this->assertStringNotContainsString('dead-server-key-0123456789', $said);
+    }
+
     // ------------------------------------------------------------ Set DNS records
 
     public function testSetDnsRecordsQueuesAndTheCronRunResyncsWithLiveLinesAndRestoresTheStatus(): void
