@@ -12,7 +12,9 @@
 // The steps run in order and share one browser page: an admin signs in,
 // adds one zone per provider, tests them, edits, replaces a secret, meets
 // the validation, deletes. What the page shows is checked against what the
-// providers and the database really hold.
+// providers and the database really hold. Then the same page embedded in a
+// simulated WHMCS admin area (whmcs-sim.php: session + CSRF token), and last
+// a sweep of every response the browser received for secrets.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,30 +114,41 @@ async function startPdns() {
   return pdns;
 }
 
-async function startPhp() {
+/** `php -S` on a free loopback port serving php/public, optionally through a router script. */
+async function startPhp(name, environment, router, probe) {
   const port = await freePort();
+  const log = join(tmp, `${name}.log`);
+  const args = ['-d', `extension=${so}`, '-d', 'display_errors=0', '-d', 'log_errors=1',
+    '-d', `error_log=${log}`, '-S', `127.0.0.1:${port}`, '-t', join(repo, 'php/public')];
+  if (router) { args.push(router); }
+  const child = spawn('php', args, { stdio: ['ignore', 'ignore', 'ignore'], env: { ...environment, PATH: process.env.PATH } });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`${base}${probe}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+      if (r.status === 200) { return { base, log }; }
+    } catch { /* not yet listening */ }
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  throw new Error(`php -S (${name}) did not start: ${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+}
+
+/** The standalone mode: zones.php and zones-api.php with a config (SQLite, sodium key, admin token). */
+async function startStandalone() {
   const config = join(tmp, 'config.php');
   // The settings as JSON beside a config that decodes them: no PHP quoting to get wrong.
   writeFileSync(join(tmp, 'config.json'), JSON.stringify({
     db: { dsn: `sqlite:${db}` }, sodium_key_file: keyFile, admin_token: ADMIN_TOKEN,
   }));
   writeFileSync(config, "<?php\nreturn json_decode(file_get_contents(__DIR__ . '/config.json'), true, 8, JSON_THROW_ON_ERROR);\n");
-  const log = join(tmp, 'php-server.log');
-  const child = spawn('php', ['-d', `extension=${so}`, '-d', 'display_errors=0', '-d', 'log_errors=1',
-    '-d', `error_log=${log}`, '-S', `127.0.0.1:${port}`, '-t', join(repo, 'php/public')], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { PUQ_DNS_CONFIG: config, PATH: process.env.PATH },
-  });
-  children.push(child);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`${base}/zones-api.php?action=list`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-      if (r.status === 200) { return { base, log }; }
-    } catch { /* not yet listening */ }
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  throw new Error(`php -S did not start: ${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+  return startPhp('standalone', { PUQ_DNS_CONFIG: config }, null, '/zones-api.php?action=list');
+}
+
+/** The page inside a simulated WHMCS admin area (whmcs-sim.php), with its own database. */
+async function startWhmcs() {
+  return startPhp('whmcs', { PUQ_DNS_SIM_DB: join(tmp, 'whmcs.sqlite'), PUQ_DNS_SIM_KEY: join(tmp, 'keys/whmcs.key') },
+    join(here, 'whmcs-sim.php'), '/admin/addonmodules.php?module=puq_dns');
 }
 
 /** What the zones table holds for a secret, decrypted with the sodium key. */
@@ -228,6 +241,39 @@ async function saveForm(expectedToast) {
 
 // ---- setup --------------------------------------------------------------------
 
+/**
+ * A browser context that may reach only the two php -S origins (anything
+ * else is aborted and recorded), and keeps every response it receives.
+ */
+async function watchedContext() {
+  const allowed = new Set([env.base, env.whmcs.base]);
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  await ctx.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (allowed.has(url.origin)) { return route.continue(); }
+    blocked.push(url.href);
+    return route.abort();
+  });
+  ctx.on('response', (response) => {
+    pendingBodies.push(response.text().then(
+      (body) => bodies.push({ url: response.url(), status: response.status(), headers: response.headers(), body }),
+      () => bodies.push({ url: response.url(), status: response.status(), headers: response.headers(), body: '' }),
+    ));
+  });
+  return ctx;
+}
+
+function watchPage(p) {
+  p.on('pageerror', (error) => pageErrors.push(String(error)));
+  p.on('console', (message) => {
+    // Chromium logs every 4xx answer; the refused sign-in and saves are expected ones.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of 4')) {
+      pageErrors.push(message.text());
+    }
+  });
+  return p;
+}
+
 before(async () => {
   assert.ok(existsSync(so), `the extension ${so} is not built (cargo build --release)`);
   mkdirSync(artifacts, { recursive: true });
@@ -243,7 +289,9 @@ before(async () => {
   await control(hestiaPort, 'POST', '/admin', { user: 'admin', password: HESTIA_PASSWORD });
   await control(hestiaPort, 'POST', '/domains', { user: 'alice', domain: 'hestia.example' });
 
-  Object.assign(env, await startPhp());
+  const [standalone, whmcs] = await Promise.all([startStandalone(), startWhmcs()]);
+  Object.assign(env, standalone);
+  env.whmcs = whmcs;
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -254,28 +302,8 @@ before(async () => {
     args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-  // Only the page's own origin: anything else is aborted and fails the test.
-  await context.route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (url.origin === env.base) { return route.continue(); }
-    blocked.push(url.href);
-    return route.abort();
-  });
-  context.on('response', (response) => {
-    pendingBodies.push(response.text().then(
-      (body) => bodies.push({ url: response.url(), status: response.status(), headers: response.headers(), body }),
-      () => bodies.push({ url: response.url(), status: response.status(), headers: response.headers(), body: '' }),
-    ));
-  });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
-  page.on('console', (message) => {
-    // Chromium logs every 4xx answer; the refused sign-in and save are expected ones.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of 4')) {
-      pageErrors.push(message.text());
-    }
-  });
+  context = await watchedContext();
+  page = watchPage(await context.newPage());
 });
 
 after(async () => {
@@ -576,6 +604,58 @@ test('signing out forgets the token', async () => {
   await page.locator('.pdz-login').waitFor({ state: 'visible' });
   assert.equal(await page.evaluate(() => sessionStorage.getItem('puqDnsAdminToken')), null);
   assert.equal(await page.locator('.pdz-table tbody tr').count(), 0);
+});
+
+test('inside the WHMCS admin area it needs no sign-in and sends WHMCS\'s CSRF token with every request', async () => {
+  const standalonePage = page;
+  const whmcsContext = await watchedContext();
+  page = watchPage(await whmcsContext.newPage());
+  const calls = [];
+  page.on('request', (request) => {
+    if (request.url().includes('puq_dns_api=1')) {
+      calls.push({ method: request.method(), url: request.url(), headers: request.headers(), body: request.postData() });
+    }
+  });
+  try {
+    await page.goto(`${env.whmcs.base}/admin/addonmodules.php?module=puq_dns`);
+    await page.locator('.pdz-main').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('.pdz-login').count(), 0, 'no sign-in form inside WHMCS');
+    assert.equal(await page.locator('.pdz-signout').count(), 0);
+    assert.equal(await page.textContent('#whmcs-header'), 'WHMCS Admin Area · Addons · puq_dns');
+    await page.locator('.pdz-empty').waitFor({ state: 'visible' });
+    const csrf = await page.getAttribute('.puq-dns-zones', 'data-csrf');
+    assert.match(csrf, /^[0-9a-f]{40}$/);
+
+    await addZone({ type: 'powerdns', zone: 'pdns.example', server_url: env.pdns.url, api_key: env.pdns.key });
+    const green = await testRow('pdns.example');
+    assert.equal(green.ok, true, green.text);
+    await shot('12-whmcs-embedded');
+
+    assert.ok(calls.length >= 4, JSON.stringify(calls.map((c) => c.url)));
+    for (const call of calls) {
+      assert.equal(call.headers['x-csrf-token'], csrf, `${call.method} ${call.url}`);
+      assert.equal(call.headers.authorization, undefined);
+      assert.ok(!call.url.includes(csrf), 'the CSRF token stays out of URLs');
+      if (call.method === 'POST') {
+        assert.equal(new URLSearchParams(call.body).get('token'), csrf, `${call.url}: token in the form body`);
+      }
+    }
+    // The session's cookie alone is not enough.
+    const bare = await whmcsContext.request.get(`${env.whmcs.base}/admin/addonmodules.php?module=puq_dns&puq_dns_api=1&action=list`);
+    assert.deepEqual([bare.status(), await bare.json()], [403, { ok: false, error: 'the CSRF token is missing; reload the page' }]);
+
+    // WHMCS renews the session's token: the page says to reload, and after a reload it works.
+    await whmcsContext.request.get(`${env.whmcs.base}/admin/rotate-session`);
+    const stale = await testRow('pdns.example');
+    assert.deepEqual(stale, { ok: false, text: 'pdns.example: the CSRF token does not match this session; reload the page' });
+    await page.reload();
+    await rowOf('pdns.example').waitFor();
+    assert.notEqual(await page.getAttribute('.puq-dns-zones', 'data-csrf'), csrf);
+    assert.equal((await testRow('pdns.example')).ok, true);
+  } finally {
+    await whmcsContext.close();
+    page = standalonePage;
+  }
 });
 
 test('no secret ever reached the browser, and nothing but the page\'s origin was asked', async () => {
