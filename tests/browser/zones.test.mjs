@@ -448,6 +448,32 @@ test('Test shows a spinner, then a green toast for each reachable, authorised zo
     assert.equal(toast.ok, true, toast.text);
     assert.ok(toast.text.startsWith(`${zone}: `), toast.text);
   }
+  // Test connection in the form checks what is typed, before anything is saved.
+  await page.click('.pdz-add');
+  await page.selectOption('#pdz-f-type', 'cloudflare');
+  await page.fill('#pdz-f-zone', 'cf.example');
+  await page.fill('#pdz-f-cloudflare-account_id', env.cf.account);
+  await page.fill('#pdz-f-cloudflare-zone_id', env.cf.zoneId);
+  await page.fill('#pdz-f-cloudflare-api_token', 'not-a-known-token-123');
+  await page.click('.pdz-advanced summary');
+  await page.fill('#pdz-f-cloudflare-api_url', env.cf.apiUrl);
+  await clearToasts();
+  await page.click('.pdz-form-test');
+  const unsaved = await nextToast();
+  assert.deepEqual([unsaved.ok, unsaved.text.replace(/ \(\d+ ms\)$/, '')], [false, 'cf.example: HTTP 403: 9109 Invalid access token']);
+  assert.equal(await page.isVisible('.pdz-form'), true, 'the form stays open');
+  assert.equal(await page.inputValue('#pdz-f-cloudflare-api_token'), 'not-a-known-token-123');
+  await page.click('.pdz-cancel');
+  assert.equal((await adminApi('list')).body.zones.length, 6, 'nothing was saved');
+
+  // In the edit form, an untouched secret is the stored one.
+  await openEdit('hestia.example');
+  await clearToasts();
+  await page.click('.pdz-form-test');
+  const kept = await nextToast();
+  assert.equal(kept.ok, true, kept.text);
+  await page.click('.pdz-cancel');
+
   // The toast says what the API says.
   const direct = (await adminApi('test', { method: 'POST', id: await idOf('pdns.example') })).body.test;
   assert.equal(direct.ok, true);
@@ -508,7 +534,7 @@ test('replacing a secret stores the new one; a wrong PowerDNS key gives a red to
   const red = await testRow('pdns.example');
   assert.equal(red.ok, false);
   assert.equal(red.text.replace(/ \(\d+ ms\)$/, ''), `pdns.example: ${direct.message}`);
-  assert.match(direct.message, /401/);
+  assert.equal(direct.message, 'HTTP 401: Unauthorized', 'PowerDNS\'s own answer to a wrong X-API-Key');
   await shot('09-toast-error-powerdns');
 
   await openEdit('pdns.example');

@@ -303,7 +303,10 @@
     }
 
     function closeForm() {
+      var hadFocus = ui.form.contains(document.activeElement);
       ui.form.hidden = true;
+      // Back to where adding starts, rather than to the top of the document.
+      if (hadFocus) { ui.root.querySelector('.pdz-add').focus(); }
       state.editing = null;
       ui.form.reset();
       clearErrors();
