@@ -14,6 +14,7 @@
  *   /admin/addonmodules.php?module=puq_dns               the page
  *   /admin/addonmodules.php?module=puq_dns&puq_dns_api=1 its API
  *   /admin/rotate-session                                 a new tkval: the page's token goes stale
+ *   /admin/logout                                         from then on every admin URL redirects to the login page
  *   /assets/…                                             php/public/assets, served by php -S
  */
 
@@ -36,6 +37,19 @@ if (str_starts_with($path, '/assets/')) {
 
 session_name('WHMCSsim');
 session_start();
+
+if ($path === '/admin/logout') {
+    $_SESSION = ['logged_out' => true];
+    header('Content-Type: text/plain');
+    echo "logged out\n";
+    return true;
+}
+if (!empty($_SESSION['logged_out'])) {
+    // As WHMCS: every admin URL sends a logged-out admin to the login page.
+    header('Location: /admin/login.php', true, 302);
+    return true;
+}
+
 // The admin logged in long ago; WHMCS keeps tkval in the session.
 $_SESSION['adminid'] = 1;
 $_SESSION['tkval'] ??= bin2hex(random_bytes(16));

@@ -55,6 +55,7 @@ const bodies = []; // every response the browser received: url, status, headers,
 const pendingBodies = [];
 const blocked = [];
 const pageErrors = []; // script errors and console errors of the page
+let expectedNetworkFailures = 0;
 
 // ---- processes ---------------------------------------------------------------
 
@@ -267,9 +268,14 @@ function watchPage(p) {
   p.on('pageerror', (error) => pageErrors.push(String(error)));
   p.on('console', (message) => {
     // Chromium logs every 4xx answer; the refused sign-in and saves are expected ones.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of 4')) {
-      pageErrors.push(message.text());
+    if (message.type() !== 'error' || message.text().startsWith('Failed to load resource: the server responded with a status of 4')) {
+      return;
     }
+    if (message.text() === 'Failed to load resource: net::ERR_FAILED' && expectedNetworkFailures > 0) {
+      expectedNetworkFailures--; // a step that makes a request fail on purpose
+      return;
+    }
+    pageErrors.push(message.text());
   });
   return p;
 }
@@ -678,6 +684,14 @@ test('inside the WHMCS admin area it needs no sign-in and sends WHMCS\'s CSRF to
     await rowOf('pdns.example').waitFor();
     assert.notEqual(await page.getAttribute('.puq-dns-zones', 'data-csrf'), csrf);
     assert.equal((await testRow('pdns.example')).ok, true);
+
+    // The WHMCS session ends: the API's URL now redirects to the login page.
+    await whmcsContext.request.get(`${env.whmcs.base}/admin/logout`);
+    expectedNetworkFailures = 1; // the page's fetch refuses to follow the redirect
+    assert.deepEqual(await testRow('pdns.example'),
+      { ok: false, text: 'pdns.example: Cannot reach the zones API; if your WHMCS session has ended, reload the page.' });
+    for (let i = 0; i < 40 && expectedNetworkFailures > 0; i++) { await new Promise((ok) => setTimeout(ok, 50)); }
+    assert.equal(expectedNetworkFailures, 0, 'Chromium logged the refused redirect');
   } finally {
     await whmcsContext.close();
     page = standalonePage;

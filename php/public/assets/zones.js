@@ -170,7 +170,7 @@
         return true;
       }, function () {
         setText(ui.status, '');
-        toast(false, 'Cannot reach the zones API.');
+        toast(false, unreachable());
         return false;
       });
     }
@@ -225,7 +225,7 @@
         showTest(r, zone.zone);
       }, function () {
         busy(button, false);
-        toast(false, zone.zone + ': cannot reach the zones API.');
+        toast(false, zone.zone + ': ' + unreachable());
       });
     }
 
@@ -258,7 +258,7 @@
         load();
       }, function () {
         busy(button, false);
-        toast(false, zone.zone + ': cannot reach the zones API.');
+        toast(false, zone.zone + ': ' + unreachable());
       });
     }
 
@@ -445,7 +445,7 @@
         load();
       }, function () {
         busy(ui.save, false);
-        formError('Cannot reach the zones API; nothing was saved.');
+        formError(unreachable() + ' Nothing was saved.');
       });
     }
 
@@ -470,7 +470,7 @@
         showTest(r, fields.zone);
       }, function () {
         busy(ui.formTest, false);
-        toast(false, 'Cannot reach the zones API.');
+        toast(false, unreachable());
       });
     }
 
@@ -551,6 +551,16 @@
 
     function setText(node, text) {
       if (node) { node.textContent = text; }
+    }
+
+    /**
+     * Why a call got no answer. Inside WHMCS an ended session redirects to
+     * the login page, which fetch refuses to follow (redirect: 'error').
+     */
+    function unreachable() {
+      return state.whmcs
+        ? 'Cannot reach the zones API; if your WHMCS session has ended, reload the page.'
+        : 'Cannot reach the zones API.';
     }
 
     function cssId(id) {
