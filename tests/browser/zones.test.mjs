@@ -588,11 +588,19 @@ test('server-side validation shows the API\'s message at its field and keeps wha
   assert.equal((await adminApi('list')).body.zones.some((z) => z.zone === 'hestia2.example'), false);
 
   // A kept secret may not follow a changed server: said at the secret's field.
+  // The same server written with or without its trailing slash is no change.
+  await openEdit('hestia.example');
+  assert.equal(await page.inputValue('#pdz-f-hestiacp-server_url'), env.hestia.url);
+  await page.fill('#pdz-f-hestiacp-server_url', env.hestia.url.replace(/\/$/, ''));
+  await saveForm('hestia.example saved.');
+  assert.equal(await storedSecret(await idOf('hestia.example'), 'admin_password'), HESTIA_PASSWORD);
   await openEdit('hestia.example');
   await page.fill('#pdz-f-hestiacp-server_url', 'http://127.0.0.1:1/');
   await page.click('.pdz-save');
   assert.match(await page.textContent('#pdz-f-hestiacp-admin_password-error'), /^Admin Password must be entered again because Server URL changed/);
-  await page.click('.pdz-cancel');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.isVisible('.pdz-form'), false, 'Escape closes the form');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'pdz-btn pdz-btn-primary pdz-add');
 });
 
 test('Delete asks first; dismissed it keeps the zone, confirmed it removes it', async () => {

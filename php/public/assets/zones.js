@@ -22,6 +22,7 @@
   // it means the secret must be typed again (the API refuses otherwise).
   var ENDPOINT_FIELD = { cloudflare: 'api_url', hestiacp: 'server_url', powerdns: 'server_url' };
   var OK_TOAST_MS = 8000;
+  var DEFAULT_CF_API = 'https://api.cloudflare.com/client/v4';
 
   function init(root) {
     var ui = {
@@ -272,6 +273,9 @@
       save();
     });
     ui.formTest.addEventListener('click', testForm);
+    ui.form.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape') { closeForm(); }
+    });
 
     function openForm(zone) {
       state.editing = zone;
@@ -379,9 +383,9 @@
             errors.push([input, label + ' is required.']);
           } else if (!value && keeps) {
             var endpoint = ENDPOINT_FIELD[type];
-            var before = stored[endpoint] === undefined || stored[endpoint] === null ? '' : String(stored[endpoint]);
-            var now = fields[endpoint] || '';
-            if (endpoint && now !== before && !(endpoint === 'api_url' && now === '' && before === 'https://api.cloudflare.com/client/v4')) {
+            var before = sameServer(stored[endpoint] === undefined || stored[endpoint] === null ? '' : String(stored[endpoint]));
+            var now = sameServer(fields[endpoint] || '');
+            if (endpoint && now !== before && !(endpoint === 'api_url' && now === '' && before === sameServer(DEFAULT_CF_API))) {
               errors.push([input, label + ' must be entered again because ' + labelOf(fieldInput(endpoint)) + ' changed: a stored secret is only sent to the server it was saved for.']);
             }
           }
@@ -409,6 +413,11 @@
         }
       });
       return errors;
+    }
+
+    /** A server URL as compared for "did it change": case of scheme and host, trailing slashes ignored. */
+    function sameServer(url) {
+      return url.trim().replace(/\/+$/, '').replace(/^[a-z]+:\/\/[^\/]+/i, function (origin) { return origin.toLowerCase(); });
     }
 
     function fieldInput(name) {
