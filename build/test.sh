@@ -40,5 +40,6 @@ step "the DNS Zones page in headless Chromium (tests/browser, playwright-core)"
 # browser is Debian's /usr/bin/chromium. Screenshots: target/browser-artifacts/.
 started=$SECONDS
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-PUQ_DNS_SO="$so" node --test --test-reporter=spec tests/browser/zones.test.mjs
+# A hung browser fails its step after a minute instead of stalling the run.
+PUQ_DNS_SO="$so" node --test --test-timeout=60000 --test-reporter=spec tests/browser/zones.test.mjs
 echo "browser step: $((SECONDS - started)) s"
