@@ -15,6 +15,10 @@ packages=(
     openssl
     # The PHP module layer's tests: a private MariaDB server and PDO's driver.
     mariadb-server php-mysql
+    # The DNS Zones page's browser test (tests/browser): Debian's Chromium,
+    # driven headless by playwright-core from npm (which downloads no
+    # browser of its own); chromedriver for WebDriver use; Node.js to run it.
+    chromium chromium-driver nodejs
 )
 
 missing=()
@@ -39,6 +43,7 @@ if ((${#missing[@]})); then
 fi
 
 command -v cargo >/dev/null || { echo "deps: cargo (Rust) is required" >&2; exit 1; }
+command -v npm >/dev/null || { echo "deps: npm (with Node.js) is required for tests/browser" >&2; exit 1; }
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 command -v cargo-php >/dev/null || cargo install cargo-php --version 0.2.2 --locked
 echo "deps: ready"

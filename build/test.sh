@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints, Rust unit and integration tests (with real
 # PowerDNS servers), the stub check, and the PHP tests against the release
-# build of the extension. Installs what it needs (build/deps.sh) first.
+# build of the extension, and the DNS Zones page in a headless browser.
+# Installs what it needs (build/deps.sh) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -33,3 +34,12 @@ so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
 
 step "PHP tests (PHPUnit) against $so"
 PUQ_DNS_SO="$so" php -d "extension=$so" /usr/bin/phpunit -c phpunit.xml.dist
+
+step "the DNS Zones page in headless Chromium (tests/browser, playwright-core)"
+# npm ci installs playwright-core exactly as package-lock.json pins it; the
+# browser is Debian's /usr/bin/chromium. Screenshots: target/browser-artifacts/.
+started=$SECONDS
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+# A hung browser fails its step after a minute instead of stalling the run.
+PUQ_DNS_SO="$so" node --test --test-timeout=60000 --test-reporter=spec tests/browser/zones.test.mjs
+echo "browser step: $((SECONDS - started)) s"

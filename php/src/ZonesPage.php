@@ -1,0 +1,262 @@
+<?php
+
+declare(strict_types=1);
+
+namespace PuqDns\Module;
+
+/**
+ * The DNS Zones admin page: the HTML skeleton that php/public/assets/zones.js
+ * brings to life against the AdminApi JSON API.
+ *
+ * The markup holds no data at all: no zone, no credential, no admin token.
+ * The script reads the zones from the API, builds rows with textContent (so a
+ * zone name can never become markup) and never puts a stored secret into an
+ * input: the API only ever hands out KEEP, and secret inputs start empty.
+ *
+ * Two ways to authenticate, chosen by whether a CSRF token is given:
+ *
+ * - inside WHMCS (fragment() with $csrfToken): the admin's WHMCS session
+ *   cookie plus WHMCS's CSRF token, which the script sends with every request
+ *   as the `token` field and the `X-CSRF-Token` header (WhmcsAdminAuth). The
+ *   CSRF token is per session and already on every WHMCS admin form, so
+ *   putting it into a data attribute adds no exposure.
+ * - standalone (document(), or fragment() without a token): the page asks for
+ *   the admin token (TokenAuth) and keeps it in the tab's sessionStorage only,
+ *   sending it as `Authorization: Bearer …`. It never enters the HTML or a URL
+ *   (URLs end up in logs, history and Referer headers).
+ *
+ * No inline script or style: the page works under CONTENT_SECURITY_POLICY.
+ */
+final class ZonesPage
+{
+    /** The placeholder of a secret input when editing: leaving it empty keeps the stored secret. */
+    public const UNCHANGED_PLACEHOLDER = '(unchanged – enter new to replace)';
+
+    /**
+     * Same-origin only, no inline code, no framing: the standalone page needs
+     * nothing else, and an injected script could not run or phone home.
+     */
+    public const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
+        . "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+    /** Headers of the standalone page. */
+    public const HEADERS = [
+        'Content-Type' => 'text/html; charset=utf-8',
+        'Content-Security-Policy' => self::CONTENT_SECURITY_POLICY,
+        'X-Content-Type-Options' => 'nosniff',
+        'Referrer-Policy' => 'no-referrer',
+        'X-Frame-Options' => 'DENY',
+        'Cache-Control' => 'no-store',
+    ];
+
+    /** The providers as the Type dropdown offers them: value => label. */
+    public const PROVIDERS = [
+        'cloudflare' => 'Cloudflare',
+        'hestiacp' => 'HestiaCP',
+        'powerdns' => 'PowerDNS',
+    ];
+
+    /**
+     * The provider fields of the form, in order: name => [label, kind, hint].
+     * kind is `text`, `url` or `secret`; a secret input is a password field
+     * that never holds the stored value.
+     */
+    private const FIELDS = [
+        'cloudflare' => [
+            'account_id' => ['Account ID', 'text', null],
+            'zone_id' => ['Zone ID', 'text', 'The 32-character id on the zone\'s Overview page.'],
+            'api_token' => ['API Token', 'secret', 'A token with Zone:DNS:Edit on this zone.'],
+        ],
+        'hestiacp' => [
+            'server_url' => ['Server URL', 'url', 'The panel\'s base, e.g. https://hestia.example.com:8083/'],
+            'admin_user' => ['Admin User', 'text', null],
+            'admin_password' => ['Admin Password', 'secret', null],
+            'user' => ['User', 'text', 'The HestiaCP user that owns the DNS domain.'],
+        ],
+        'powerdns' => [
+            'server_url' => ['Server URL', 'url', 'The API webserver, e.g. https://pdns.example.com:8081'],
+            'api_key' => ['API Key', 'secret', null],
+        ],
+    ];
+
+    /**
+     * The standalone page: a whole HTML document. Send HEADERS with it.
+     *
+     * @param string $apiUrl    URL of zones-api.php, relative to the page or absolute
+     * @param string $assetsUrl URL of the folder holding zones.js and zones.css
+     */
+    public static function document(string $apiUrl = 'zones-api.php', string $assetsUrl = 'assets'): string
+    {
+        $assets = rtrim($assetsUrl, '/');
+        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            . "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            . "<meta name=\"referrer\" content=\"no-referrer\">\n"
+            . "<title>DNS Zones – puq_dns</title>\n"
+            . '<link rel="stylesheet" href="' . self::e($assets . '/zones.css') . "\">\n"
+            . '<script src="' . self::e($assets . '/zones.js') . "\" defer></script>\n"
+            . "</head>\n<body class=\"pdz-standalone\">\n<main>\n"
+            . self::markup($apiUrl, null)
+            . "</main>\n</body>\n</html>\n";
+    }
+
+    /**
+     * The page as a fragment for a host page, e.g. the WHMCS module's admin
+     * output: the stylesheet and script tags plus the markup. Inside WHMCS
+     * pass WHMCS's CSRF token (generate_token('plain')); without one the
+     * fragment asks for the standalone admin token.
+     */
+    public static function fragment(string $apiUrl, string $assetsUrl, ?string $csrfToken = null): string
+    {
+        $assets = rtrim($assetsUrl, '/');
+        return '<link rel="stylesheet" href="' . self::e($assets . '/zones.css') . "\">\n"
+            . self::markup($apiUrl, $csrfToken)
+            . '<script src="' . self::e($assets . '/zones.js') . "\" defer></script>\n";
+    }
+
+    /** The page's own markup: one root element the script finds by its class. */
+    private static function markup(string $apiUrl, ?string $csrfToken): string
+    {
+        $whmcs = $csrfToken !== null && $csrfToken !== '';
+        $data = ' data-api="' . self::e($apiUrl) . '" data-auth="' . ($whmcs ? 'whmcs' : 'token') . '"'
+            . ' data-unchanged="' . self::e(self::UNCHANGED_PLACEHOLDER) . '"';
+        if ($whmcs) {
+            $data .= ' data-csrf="' . self::e($csrfToken) . '"';
+        }
+        $h = '<div class="puq-dns-zones"' . $data . ">\n";
+
+        if (!$whmcs) {
+            // method="post" so that even with the script off the token is
+            // never sent in a query string.
+            $h .= <<<HTML
+<section class="pdz-login" hidden aria-labelledby="pdz-login-title">
+<h2 id="pdz-login-title">DNS Zones – sign in</h2>
+<form class="pdz-login-form" method="post" action="#" novalidate>
+<div class="pdz-field">
+<label for="pdz-admin-token">Admin token</label>
+<input id="pdz-admin-token" name="admin_token" type="password" autocomplete="current-password" required aria-describedby="pdz-admin-token-hint pdz-login-error">
+<p class="pdz-hint" id="pdz-admin-token-hint">The <code>admin_token</code> of the standalone config. It is kept in this browser tab only, until you sign out or close the tab.</p>
+</div>
+<p class="pdz-field-error" id="pdz-login-error" role="alert" hidden></p>
+<button type="submit" class="pdz-btn pdz-btn-primary">Sign in</button>
+</form>
+</section>
+
+HTML;
+        }
+
+        $h .= <<<HTML
+<section class="pdz-main" hidden aria-labelledby="pdz-title">
+<div class="pdz-toolbar">
+<h2 id="pdz-title">DNS Zones</h2>
+<button type="button" class="pdz-btn pdz-btn-primary pdz-add">+ Add DNS Zone</button>
+
+HTML;
+        if (!$whmcs) {
+            $h .= "<button type=\"button\" class=\"pdz-btn pdz-signout\">Sign out</button>\n";
+        }
+        $h .= <<<HTML
+</div>
+<p class="pdz-status" role="status" aria-live="polite"></p>
+
+HTML;
+        $h .= self::form();
+        $h .= <<<HTML
+<table class="pdz-table">
+<caption class="pdz-sr-only">Configured DNS zones</caption>
+<thead><tr><th scope="col">ID</th><th scope="col">Zone</th><th scope="col">Type</th><th scope="col"><span class="pdz-sr-only">Actions</span></th></tr></thead>
+<tbody></tbody>
+</table>
+<p class="pdz-empty" hidden>No DNS zones yet. Add one with “+ Add DNS Zone”.</p>
+</section>
+<div class="pdz-toasts" aria-live="polite"></div>
+</div>
+
+HTML;
+        return $h;
+    }
+
+    /** The add/edit form: every provider's fields, the script shows the chosen one's. */
+    private static function form(): string
+    {
+        $h = <<<HTML
+<form class="pdz-form" hidden novalidate aria-labelledby="pdz-form-title">
+<h3 id="pdz-form-title">Add DNS Zone</h3>
+<p class="pdz-form-error" role="alert" hidden></p>
+<div class="pdz-field">
+<label for="pdz-f-type">Type</label>
+<select id="pdz-f-type" name="type">
+
+HTML;
+        foreach (self::PROVIDERS as $value => $label) {
+            $h .= '<option value="' . self::e($value) . '">' . self::e($label) . "</option>\n";
+        }
+        $h .= "</select>\n</div>\n";
+        $h .= self::field('pdz-f-zone', 'zone', 'Zone', 'text', 'e.g. example.com, 130.168.192.in-addr.arpa or 0/26.2.0.192.in-addr.arpa', true);
+
+        foreach (self::FIELDS as $provider => $fields) {
+            // A disabled fieldset's inputs are left out of the submitted form.
+            $h .= '<fieldset class="pdz-provider" data-provider="' . self::e($provider) . '" hidden disabled>' . "\n"
+                . '<legend>' . self::e(self::PROVIDERS[$provider]) . "</legend>\n";
+            foreach ($fields as $name => [$label, $kind, $hint]) {
+                $h .= self::field("pdz-f-$provider-$name", $name, $label, $kind, $hint, true);
+            }
+            $h .= "</fieldset>\n";
+        }
+
+        $h .= "<details class=\"pdz-advanced\">\n<summary>Advanced</summary>\n";
+        $h .= '<fieldset class="pdz-provider" data-provider="cloudflare" hidden disabled><legend class="pdz-sr-only">Cloudflare, advanced</legend>' . "\n"
+            . self::field('pdz-f-cloudflare-api_url', 'api_url', 'API URL', 'url', 'Leave empty for https://api.cloudflare.com/client/v4', false)
+            . "</fieldset>\n";
+        $h .= '<fieldset class="pdz-provider" data-provider="powerdns" hidden disabled><legend class="pdz-sr-only">PowerDNS, advanced</legend>' . "\n"
+            . self::field('pdz-f-powerdns-server_id', 'server_id', 'Server ID', 'text', 'Leave empty for localhost', false)
+            . "</fieldset>\n";
+        $h .= self::field('pdz-f-ttl', 'ttl', 'TTL (seconds)', 'number', 'Leave empty for 3600; on Cloudflare 1 means automatic.', false);
+        $h .= <<<HTML
+<div class="pdz-field pdz-check">
+<input id="pdz-f-verify_tls" name="verify_tls" type="checkbox" value="1" checked>
+<label for="pdz-f-verify_tls">Verify the server's TLS certificate</label>
+</div>
+
+HTML;
+        $h .= self::field('pdz-f-ca_cert', 'ca_cert', 'CA certificate (PEM)', 'textarea', 'The CA that signed the server\'s certificate, or its own self-signed certificate.', false);
+        $h .= "</details>\n";
+
+        $h .= <<<HTML
+<div class="pdz-form-actions">
+<button type="submit" class="pdz-btn pdz-btn-primary pdz-save">Save</button>
+<button type="button" class="pdz-btn pdz-form-test">Test connection</button>
+<button type="button" class="pdz-btn pdz-cancel">Cancel</button>
+</div>
+</form>
+
+HTML;
+        return $h;
+    }
+
+    /** One labelled input with its hint and an (empty) error line, tied together by aria-describedby. */
+    private static function field(string $id, string $name, string $label, string $kind, ?string $hint, bool $required): string
+    {
+        $describedBy = ($hint !== null ? "$id-hint " : '') . "$id-error";
+        $attrs = 'id="' . self::e($id) . '" name="' . self::e($name) . '" aria-describedby="' . self::e($describedBy) . '"'
+            . ($required ? ' data-required="1"' : '');
+        $input = match ($kind) {
+            // new-password: a browser must not fill a saved login into a provider's secret.
+            'secret' => '<input ' . $attrs . ' type="password" autocomplete="new-password" data-secret="1" spellcheck="false">',
+            'url' => '<input ' . $attrs . ' type="text" inputmode="url" autocomplete="off" spellcheck="false" data-url="1">',
+            'number' => '<input ' . $attrs . ' type="text" inputmode="numeric" autocomplete="off">',
+            'textarea' => '<textarea ' . $attrs . ' rows="4" spellcheck="false"></textarea>',
+            default => '<input ' . $attrs . ' type="text" autocomplete="off" spellcheck="false">',
+        };
+        return '<div class="pdz-field">' . "\n"
+            . '<label for="' . self::e($id) . '">' . self::e($label) . ($required ? ' <span class="pdz-req" aria-hidden="true">*</span>' : '') . "</label>\n"
+            . $input . "\n"
+            . ($hint !== null ? '<p class="pdz-hint" id="' . self::e("$id-hint") . '">' . self::e($hint) . "</p>\n" : '')
+            . '<p class="pdz-field-error" id="' . self::e("$id-error") . '" hidden></p>' . "\n"
+            . "</div>\n";
+    }
+
+    private static function e(string $text): string
+    {
+        return htmlspecialchars($text, ENT_QUOTES | ENT_SUBSTITUTE | ENT_HTML5, 'UTF-8');
+    }
+}
