@@ -38,6 +38,7 @@ With the config (--config, else $PUQ_DNS_CONFIG, else php/config.php):
   queue ID                    "Set DNS records": queue the VM for the next cron run
   cron                        run the queue: resync every queued VM, live lines
   log [--vm ID] [--limit N]   the newest module log entries
+  serve [--port N]            the DNS Zones page and its API on http://127.0.0.1:N/zones.php
 
 With --zones FILE (a JSON list of zone rows, no database):
   zones | test ID | match NAME|IP | create VM | delete VM | resync VM
@@ -103,7 +104,11 @@ TXT;
     /** @param list<string> $args @param array<string, string> $flags */
     private function storeMode(string $command, array $args, array $flags): int
     {
-        $config = Config::load($flags['config'] ?? (getenv('PUQ_DNS_CONFIG') ?: dirname(__DIR__) . '/config.php'));
+        $configFile = $flags['config'] ?? (getenv('PUQ_DNS_CONFIG') ?: dirname(__DIR__) . '/config.php');
+        $config = Config::load($configFile);
+        if ($command === 'serve') {
+            return $this->serve($config, realpath($configFile) ?: $configFile, $flags['port'] ?? '8080');
+        }
         $pdo = $config->pdo();
         Schema::install($pdo);
         $zones = new ZoneStore($pdo, $config->secretBox());
@@ -211,6 +216,47 @@ TXT;
             default:
                 throw new UsageException("unknown zones command $sub: use list, add, edit, test or delete");
         }
+    }
+
+    /**
+     * Serves php/public with PHP's built-in web server on the loopback only
+     * (the admin reaches it over an SSH tunnel, or from the same machine):
+     * the page at /zones.php, its API at /zones-api.php. The process becomes
+     * the web server, so stopping it stops the server.
+     */
+    private function serve(Config $config, string $configFile, string $port): int
+    {
+        if (!ctype_digit($port) || (int) $port < 1 || (int) $port > 65535) {
+            throw new UsageException("--port must be a port number, not \"$port\"");
+        }
+        // Refuse now what the API would refuse on every request.
+        $config->adminAuth();
+        Schema::install($config->pdo());
+        $command = [PHP_BINARY];
+        $extension = self::loadedExtensionFile();
+        if ($extension !== null) {
+            $command[] = '-d';
+            $command[] = "extension=$extension";
+        }
+        array_push($command, '-S', "127.0.0.1:$port", '-t', dirname(__DIR__) . '/public');
+        $this->say("DNS Zones page: http://127.0.0.1:$port/zones.php (sign in with the admin_token of $configFile); Ctrl-C stops it");
+        putenv("PUQ_DNS_CONFIG=$configFile");
+        if (function_exists('pcntl_exec')) {
+            pcntl_exec($command[0], array_slice($command, 1));
+        }
+        $server = proc_open($command, [STDIN, STDOUT, STDERR], $pipes);
+        return $server === false ? 2 : proc_close($server);
+    }
+
+    /** Where the running PHP loaded puq_dns from, so the server loads the same build. */
+    private static function loadedExtensionFile(): ?string
+    {
+        foreach (@file('/proc/self/maps', FILE_IGNORE_NEW_LINES) ?: [] as $line) {
+            if (preg_match('{\s(/\S*libpuq_dns\.so)$}', $line, $m)) {
+                return $m[1];
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------ a zones file

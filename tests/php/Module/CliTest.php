@@ -263,6 +263,35 @@ final class CliTest extends TestCase
         $this->assertSame([1, "ERR create of VM 3 did not run: VM 3: ips must be a list of addresses, not nothing\n"], [$status, $out]);
     }
 
+    public function testServeGivesThePageAndItsApiOnTheLoopback(): void
+    {
+        $this->addZones();
+        $probe = stream_socket_server('tcp://127.0.0.1:0');
+        $port = (int) substr(strrchr(stream_socket_get_name($probe, false), ':'), 1);
+        fclose($probe);
+        [$process, $pipes] = $this->start(['serve', '--port', (string) $port]);
+        try {
+            $said = (string) fgets($pipes[1]);
+            $this->assertSame("DNS Zones page: http://127.0.0.1:$port/zones.php (sign in with the admin_token of $this->config); Ctrl-C stops it\n", $said);
+            for ($i = 0; $i < 100 && @stream_socket_client("tcp://127.0.0.1:$port", $errno, $error, 0.1) === false; $i++) {
+                usleep(20000);
+            }
+            $get = fn (string $path, string $headers = '') => (string) @file_get_contents(
+                "http://127.0.0.1:$port$path",
+                false,
+                stream_context_create(['http' => ['header' => $headers, 'ignore_errors' => true, 'timeout' => 5]]),
+            );
+            $this->assertStringContainsString('DNS Zones', $get('/zones.php'));
+            $list = json_decode($get('/zones-api.php?action=list', 'Authorization: Bearer cli-admin-token-0123456789'), true);
+            $this->assertSame([$this->domain, $this->rev4], array_column($list['zones'], 'zone'));
+            $this->assertSame(['__KEEP__', '__KEEP__'], array_column($list['zones'], 'api_key'));
+        } finally {
+            proc_terminate($process, 9);
+            proc_close($process);
+        }
+        $this->assertSame([2, '', "puq-dns: --port must be a port number, not \"http\"\n"], $this->cli('serve', '--port', 'http'));
+    }
+
     public function testDnsPhpAnswersAllowedClientsOnlyOverHttp(): void
     {
         $this->addZones();
