@@ -60,27 +60,10 @@ final class CloudflareServer
         $this->addToken($token, '*');
     }
 
-    /**
-     * One call of the control API.
-     *
-     * @return mixed the decoded JSON answer
-     */
-    public function control(string $method, string $path, ?array $body = null): mixed
+    /** Where the control API is: the trait's control() calls it. */
+    private function controlBase(): string
     {
-        $context = stream_context_create(['http' => [
-            'method' => $method,
-            'header' => "Content-Type: application/json\r\n",
-            'content' => $body === null ? '' : json_encode($body),
-            'ignore_errors' => true,
-            'timeout' => 10,
-        ]]);
-        $text = @file_get_contents("http://127.0.0.1:{$this->port}/__control$path", false, $context);
-        preg_match('{HTTP/\S+ (\d+)}', $http_response_header[0] ?? '', $m);
-        $status = (int) ($m[1] ?? 0);
-        if ($status !== 200 || !is_string($text)) {
-            throw new \RuntimeException("control $method $path: HTTP $status: " . var_export($text, true));
-        }
-        return json_decode($text, true, 512, JSON_THROW_ON_ERROR);
+        return "http://127.0.0.1:{$this->port}/__control";
     }
 
     /**
@@ -136,23 +119,6 @@ final class CloudflareServer
         $found = array_map(fn ($r) => "{$r['type']} {$r['content']}", $this->records($zoneId, $name));
         sort($found);
         return $found;
-    }
-
-    /** @return array{requests: int, by_route: array<string, int>, batches: list<array>} */
-    public function stats(): array
-    {
-        return $this->control('GET', '/stats');
-    }
-
-    public function resetStats(): void
-    {
-        $this->control('POST', '/stats/reset', []);
-    }
-
-    /** Merges fault settings (`latency_ms`, `fail_next`, …). */
-    public function faults(array $faults): array
-    {
-        return $this->control('POST', '/faults', $faults);
     }
 
     private function accountId(): string

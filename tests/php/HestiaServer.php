@@ -87,32 +87,10 @@ final class HestiaServer
         throw new \RuntimeException("the fake HestiaCP did not print $wanted; it printed " . json_encode($got) . "\n$stderr");
     }
 
-    /**
-     * One call of the control API (over HTTPS too when the fake serves it;
-     * the test's own calls do not check the certificate).
-     *
-     * @return mixed the decoded JSON answer
-     */
-    public function control(string $method, string $path, ?array $body = null): mixed
+    /** Where the control API is: the trait's control() calls it. */
+    private function controlBase(): string
     {
-        $context = stream_context_create([
-            'http' => [
-                'method' => $method,
-                'header' => "Content-Type: application/json\r\n",
-                // An empty PHP array is `[]` in JSON; the control API wants an object.
-                'content' => $body === null ? '' : json_encode($body === [] ? new \stdClass() : $body),
-                'ignore_errors' => true,
-                'timeout' => 10,
-            ],
-            'ssl' => ['verify_peer' => false, 'verify_peer_name' => false],
-        ]);
-        $text = @file_get_contents("{$this->url}__control$path", false, $context);
-        preg_match('{HTTP/\S+ (\d+)}', $http_response_header[0] ?? '', $m);
-        $status = (int) ($m[1] ?? 0);
-        if ($status !== 200 || !is_string($text)) {
-            throw new \RuntimeException("control $method $path: HTTP $status: " . var_export($text, true));
-        }
-        return json_decode($text, true, 512, JSON_THROW_ON_ERROR);
+        return "{$this->url}__control";
     }
 
     /** A user of the panel (the admin always exists). */
@@ -158,27 +136,6 @@ final class HestiaServer
     public function domainView(string $domain, string $user = self::USER): array
     {
         return $this->control('GET', "/domains/$user/$domain");
-    }
-
-    /**
-     * `requests`, `by_cmd`, `commands` (`{cmd, args, returncode}`, oldest
-     * first), `auth_failures`, `restarts`, `restarts_by_domain`,
-     * `max_concurrent`, `max_concurrent_by_domain`.
-     */
-    public function stats(): array
-    {
-        return $this->control('GET', '/stats');
-    }
-
-    public function resetStats(): void
-    {
-        $this->control('POST', '/stats/reset', []);
-    }
-
-    /** Merges fault settings (`latency_ms`, `fail_next`, `exit_code_next`). */
-    public function faults(array $faults): array
-    {
-        return $this->control('POST', '/faults', $faults);
     }
 
     /**
