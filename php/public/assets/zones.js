@@ -430,15 +430,22 @@
       return label ? label.firstChild.textContent.trim() : input.name;
     }
 
-    function save() {
+    /** The form's fields, or null after showing what the page itself refuses. */
+    function validForm() {
       clearErrors();
       var fields = collect();
       var errors = validate(fields);
       if (errors.length) {
         errors.forEach(function (e) { fieldError(e[0], e[1]); });
         errors[0][0].focus();
-        return;
+        return null;
       }
+      return fields;
+    }
+
+    function save() {
+      var fields = validForm();
+      if (!fields) { return; }
       var editing = state.editing;
       busy(ui.save, true);
       api(editing ? 'edit' : 'create', { method: 'POST', id: editing ? editing.id : null, fields: fields }).then(function (r) {
@@ -459,14 +466,8 @@
     }
 
     function testForm() {
-      clearErrors();
-      var fields = collect();
-      var errors = validate(fields);
-      if (errors.length) {
-        errors.forEach(function (e) { fieldError(e[0], e[1]); });
-        errors[0][0].focus();
-        return;
-      }
+      var fields = validForm();
+      if (!fields) { return; }
       var editing = state.editing;
       busy(ui.formTest, true);
       api('test', { method: 'POST', id: editing ? editing.id : null, fields: fields }).then(function (r) {
