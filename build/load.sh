@@ -25,15 +25,9 @@ cf_limit=${CF_LIMIT:-300}
 cf_window=${CF_WINDOW:-30}
 cf_budget=${CF_BUDGET:-280}
 
-build/deps.sh
-cargo build --release --quiet
-so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
-
-work=$(mktemp -d)
 # shellcheck source=tests/soak/servers.sh
 source tests/soak/servers.sh
-trap servers_stop EXIT
-trap 'exit 130' INT TERM
+servers_setup
 
 servers_start_pdns
 # --verbose: every request and its status in cloudflare.err, to count 429s.

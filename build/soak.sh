@@ -18,15 +18,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 calls=${1:-10000}
 [[ "$calls" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [CALLS]" >&2; exit 2; }
 
-build/deps.sh
-cargo build --release --quiet
-so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
-
-work=$(mktemp -d)
 # shellcheck source=tests/soak/servers.sh
 source tests/soak/servers.sh
-trap servers_stop EXIT
-trap 'exit 130' INT TERM
+servers_setup
 
 servers_start_pdns
 servers_start_fake cloudflare

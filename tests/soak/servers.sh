@@ -1,8 +1,9 @@
 # Private servers on 127.0.0.1 for build/soak.sh and build/load.sh: a
 # PowerDNS (tests/pdns/server.sh), the fake Cloudflare and the fake HestiaCP
-# (tests/fakes/). Sourced, not run; the caller sets $work (a temporary
-# directory) first and calls servers_stop from its EXIT trap.
+# (tests/fakes/). Sourced, not run.
 #
+#   servers_setup                 installs what is needed, builds the release extension ($so),
+#                                 makes $work (a temporary directory), stops everything on exit
 #   servers_start_pdns            PDNS_API_URL, PDNS_API_KEY, PDNS_DNS_PORT
 #   servers_start_fake NAME [ARG…] CF_PORT (cloudflare) or HESTIA_PORT (hestia);
 #                                 stderr (with --verbose, every request) in $work/NAME.err
@@ -11,6 +12,15 @@
 #   hestia_control METHOD PATH [JSON]
 #   servers_stop                  stops whatever was started
 #   machine_facts                 one line: nproc, load average, I/O pressure, PHP
+
+servers_setup() {
+    build/deps.sh
+    cargo build --release --quiet
+    so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
+    work=$(mktemp -d)
+    trap servers_stop EXIT
+    trap 'exit 130' INT TERM
+}
 
 servers_start_pdns() {
     eval "$(tests/pdns/server.sh start "$work/pdns")"
