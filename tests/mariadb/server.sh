@@ -14,9 +14,8 @@
 # privilege (tests create a database per test), as WHMCS connects over TCP.
 set -euo pipefail
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=tests/server-lib.sh
+source "$(dirname "$0")/../server-lib.sh"
 
 start() {
     local dir=$1
@@ -61,23 +60,7 @@ start() {
 }
 
 stop() {
-    local dir=$1
-    if [[ -f "$dir/server.pid" ]]; then
-        local pid
-        pid=$(cat "$dir/server.pid")
-        # The data is thrown away, so there is nothing to shut down cleanly.
-        kill -9 "$pid" 2>/dev/null || true
-        # Dead once it is gone or a zombie waiting for init to reap it.
-        for _ in $(seq 1 40); do
-            [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" =~ ^[^Z] ]] || break
-            sleep 0.05
-        done
-    fi
-    rm -rf "$dir"
+    stop_server "$1/server.pid" "$1"
 }
 
-case "${1:-}" in
-    start) start "${2:?directory}" ;;
-    stop) stop "${2:?directory}" ;;
-    *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
-esac
+server_main start stop "$@"
