@@ -9,6 +9,7 @@ use PuqDns\DnsSync;
 use PuqDns\DnsZoneManager;
 
 require_once __DIR__ . '/CloudflareServer.php';
+require_once __DIR__ . '/SeenSecrets.php';
 
 /**
  * DnsSync and DnsZoneManager as the module calls them, against Cloudflare
@@ -17,6 +18,8 @@ require_once __DIR__ . '/CloudflareServer.php';
  */
 final class CloudflareSyncTest extends TestCase
 {
+    use SeenSecrets;
+
     private const FQDN = '5551-1776530141.puqcloud.com';
     private const FWD = 'puqcloud.com';
     private const REV4 = '2.0.192.in-addr.arpa';
@@ -29,8 +32,6 @@ final class CloudflareSyncTest extends TestCase
     private CloudflareServer $cf;
     /** @var array{fwd: string, rev4: string, rev6: string} zone ids on the fake */
     private array $ids;
-    /** Every result, message and line a test saw, checked for tokens in tearDown. */
-    private array $seen = [];
 
     protected function setUp(): void
     {
@@ -47,10 +48,7 @@ final class CloudflareSyncTest extends TestCase
         if (isset($this->cf)) {
             $this->cf->stop();
         }
-        $json = json_encode($this->seen, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR);
-        $this->assertStringNotContainsString(Fixtures::CF_TOKEN, (string) $json);
-        $this->assertStringNotContainsString(self::WRONG_TOKEN, (string) $json);
-        $this->seen = [];
+        $this->assertNoSecretSeen([Fixtures::CF_TOKEN, self::WRONG_TOKEN]);
     }
 
     /** The three zone rows: forward with a TTL of its own, both reverse zones with the default. */
@@ -69,18 +67,6 @@ final class CloudflareSyncTest extends TestCase
     }
 
     /** Runs a DnsSync method and keeps its result for the token check. */
-    private function seen(array $result): array
-    {
-        $this->seen[] = $result;
-        return $result;
-    }
-
-    /** An operation without the fields that vary from run to run. */
-    private static function fixed(array $op): array
-    {
-        return array_diff_key($op, ['attempts' => 0, 'ms' => 0]);
-    }
-
     /** The operation as API.md shapes it, status ok. */
     private static function op(string $kind, string $op, int|string $zoneId, string $zone, string $name, string $rrtype, string $content, int $ttl): array
     {

@@ -9,6 +9,8 @@ use PuqDns\ConfigException;
 use PuqDns\DnsException;
 use PuqDns\DnsSync;
 
+require_once __DIR__ . '/SeenSecrets.php';
+
 /**
  * DnsSync as hooks, cron.php and the "Set DNS records" button call it,
  * against zones whose servers are 127.0.0.1 port 1 (nothing listens):
@@ -21,16 +23,11 @@ final class DnsSyncTest extends TestCase
     private const OP_KEYS = ['kind', 'op', 'status', 'zone_id', 'zone', 'type', 'name', 'rrtype', 'content', 'ttl', 'error', 'attempts', 'ms'];
     private const COUNT_KEYS = ['created', 'deleted', 'unchanged', 'failed'];
 
-    /** Every string a test saw, checked for secrets in tearDown. */
-    private array $seen = [];
+    use SeenSecrets;
 
     protected function tearDown(): void
     {
-        $json = json_encode($this->seen, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR);
-        foreach (Fixtures::SECRETS as $secret) {
-            $this->assertStringNotContainsString($secret, (string) $json);
-        }
-        $this->seen = [];
+        $this->assertNoSecretSeen(Fixtures::SECRETS);
     }
 
     private function sync(?array $zones = null, array $options = []): DnsSync

@@ -10,6 +10,7 @@ use PuqDns\DnsSync;
 use PuqDns\DnsZoneManager;
 
 require_once __DIR__ . '/HestiaServer.php';
+require_once __DIR__ . '/SeenSecrets.php';
 
 /**
  * DnsSync and DnsZoneManager as the module calls them, against HestiaCP
@@ -19,6 +20,8 @@ require_once __DIR__ . '/HestiaServer.php';
  */
 final class HestiaSyncTest extends TestCase
 {
+    use SeenSecrets;
+
     private const NAME = '5551-1776530141';
     private const FQDN = '5551-1776530141.puqcloud.com';
     private const FWD = 'puqcloud.com';
@@ -32,21 +35,13 @@ final class HestiaSyncTest extends TestCase
     private const AUTH_FAILED = 'E_PASSWORD (9): Error: authentication failed';
 
     private ?HestiaServer $hestia = null;
-    /** Every result, message, payload and exception text a test saw, checked for passwords in tearDown. */
-    private array $seen = [];
 
     protected function tearDown(): void
     {
         $password = $this->hestia?->password ?? Fixtures::HESTIA_PASSWORD;
         $this->hestia?->stop();
         $this->hestia = null;
-        $json = (string) json_encode($this->seen, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR);
-        foreach ([$password, Fixtures::HESTIA_PASSWORD, self::WRONG_PASSWORD] as $secret) {
-            $this->assertStringNotContainsString($secret, $json);
-            $this->assertStringNotContainsString(rawurlencode($secret), $json);
-            $this->assertStringNotContainsString(urlencode($secret), $json);
-        }
-        $this->seen = [];
+        $this->assertNoSecretSeen([$password, Fixtures::HESTIA_PASSWORD, self::WRONG_PASSWORD]);
     }
 
     /** The fake with the forward, IPv4 reverse and IPv6 reverse domains of user alice. */
@@ -75,18 +70,6 @@ final class HestiaSyncTest extends TestCase
     }
 
     /** Keeps a result for the password check. */
-    private function seen(array $result): array
-    {
-        $this->seen[] = $result;
-        return $result;
-    }
-
-    /** An operation without the fields that vary from run to run. */
-    private static function fixed(array $op): array
-    {
-        return array_diff_key($op, ['attempts' => 0, 'ms' => 0]);
-    }
-
     /** The operation as API.md shapes it. */
     private static function op(string $kind, string $op, int|string $zoneId, string $zone, string $name, string $rrtype, string $content, int $ttl, ?string $error = null): array
     {
