@@ -12,8 +12,10 @@ pub const MAX_LABEL_LEN: usize = 63;
 
 /// A validated DNS name: lower case, no trailing dot, labels of 1–63 bytes.
 ///
-/// Labels hold letters, digits, `-` and `_`; `/` is allowed only under
-/// `in-addr.arpa`, where RFC 2317 classless delegation uses it (`0/26`).
+/// Labels hold letters, digits, `-` and `_`, and never start with `-`
+/// (RFC 952: a provider that hands names to a shell, as HestiaCP does, would
+/// read `-x` as an option); `/` is allowed only under `in-addr.arpa`, where
+/// RFC 2317 classless delegation uses it (`0/26`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DnsName(String);
 
@@ -41,6 +43,8 @@ pub enum NameError {
         "{name:?} contains '/', which only RFC 2317 reverse zones under in-addr.arpa may hold"
     )]
     SlashOutsideReverse { name: String },
+    #[error("{name:?} has a label that starts with '-' ({label:?}), which no host name may have")]
+    LeadingHyphen { name: String, label: String },
 }
 
 impl DnsName {
@@ -75,6 +79,12 @@ impl DnsName {
                     name: shown,
                     label: shorten(label),
                     len: label.len(),
+                });
+            }
+            if label.starts_with('-') {
+                return Err(NameError::LeadingHyphen {
+                    name: shown,
+                    label: shorten(label),
                 });
             }
         }
@@ -229,6 +239,20 @@ mod tests {
         ));
         assert!(DnsName::parse("xn--bcher-kva.de").is_ok());
         assert!(DnsName::parse("_dmarc.example.com").is_ok());
+    }
+
+    #[test]
+    fn a_label_may_not_start_with_a_hyphen() {
+        assert_eq!(
+            DnsName::parse("-rf.example.com").map_err(|e| e.to_string()),
+            Err("\"-rf.example.com\" has a label that starts with '-' (\"-rf\"), which no host name may have".to_owned())
+        );
+        assert!(matches!(
+            DnsName::parse("web.--x.example.com"),
+            Err(NameError::LeadingHyphen { .. })
+        ));
+        // Inside or at the end of a label a hyphen is fine (xn--, vm-1).
+        assert!(DnsName::parse("vm-1.xn--bcher-kva.example-.com").is_ok());
     }
 
     #[test]

@@ -25,17 +25,23 @@ pub enum IpError {
     NotUnicast { given: String, what: &'static str },
 }
 
+/// Parses any one address as a PHP caller would write it (surrounding
+/// spaces allowed), whatever kind of address it is.
+pub fn parse_any_ip(text: &str) -> Result<IpAddr, IpError> {
+    let trimmed = text.trim();
+    if trimmed.contains('/') {
+        return Err(IpError::Cidr(shorten(trimmed)));
+    }
+    trimmed
+        .parse()
+        .map_err(|_| IpError::Invalid(shorten(trimmed)))
+}
+
 /// Parses one address as a PHP caller would write it, refusing forms that
 /// cannot be a VM's own address: they would put records in the wrong zones.
 pub fn parse_ip(text: &str) -> Result<IpAddr, IpError> {
-    let trimmed = text.trim();
-    let given = shorten(trimmed);
-    if trimmed.contains('/') {
-        return Err(IpError::Cidr(given));
-    }
-    let ip: IpAddr = trimmed
-        .parse()
-        .map_err(|_| IpError::Invalid(given.clone()))?;
+    let ip = parse_any_ip(text)?;
+    let given = shorten(text.trim());
     if let IpAddr::V6(v6) = ip {
         if let Some(v4) = v6.to_ipv4_mapped() {
             return Err(IpError::V4Mapped { given, v4 });

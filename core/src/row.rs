@@ -69,7 +69,9 @@ impl<'a> RowReader<'a> {
     }
 
     /// Text limited to `allowed` characters, for values that go into URLs,
-    /// headers or shell arguments on the provider's side.
+    /// headers or shell arguments on the provider's side. It never starts
+    /// with `-`, which a command on the provider's side would read as an
+    /// option.
     pub(crate) fn token(
         &mut self,
         field: &str,
@@ -78,6 +80,13 @@ impl<'a> RowReader<'a> {
         what: &str,
     ) -> Option<String> {
         let text = self.text(field, required)?;
+        if text.starts_with('-') {
+            self.problem(format!(
+                "{field} {:?} starts with '-'; {what}",
+                shorten(&text)
+            ));
+            return None;
+        }
         match text.chars().find(|c| !allowed(*c)) {
             None => Some(text),
             Some(c) => {

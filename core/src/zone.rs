@@ -68,6 +68,27 @@ impl ProviderType {
             Self::PowerDns => "api_key",
         }
     }
+
+    /// The field holding the URL the credential is sent to.
+    pub fn url_field(self) -> &'static str {
+        match self {
+            Self::Cloudflare => "api_url",
+            Self::HestiaCp | Self::PowerDns => "server_url",
+        }
+    }
+
+    /// A base URL as the parser serialised it, in the provider's own form:
+    /// Cloudflare's without a trailing slash, HestiaCP's panel base with one
+    /// (without a pasted `/api`), PowerDNS's webserver base without
+    /// `/api/v1`.
+    fn normal_url(self, url: &str) -> String {
+        match self {
+            Self::Cloudflare => url.trim_end_matches('/').to_owned(),
+            // An admin may paste the API address itself.
+            Self::HestiaCp => format!("{}/", without_api_path(url, "/api")),
+            Self::PowerDns => without_api_path(url, "/api/v1"),
+        }
+    }
 }
 
 impl fmt::Display for ProviderType {
@@ -392,9 +413,7 @@ fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provid
             let api_token = r.secret("api_token", true);
             let api_url = match r.text("api_url", false) {
                 None => Some(DEFAULT_CLOUDFLARE_API.to_owned()),
-                Some(text) => {
-                    base_url(r, "api_url", &text).map(|u| u.trim_end_matches('/').to_owned())
-                }
+                Some(text) => base_url(r, "api_url", &text).map(|u| provider.normal_url(&u)),
             };
             Some(Provider::Cloudflare(CloudflareZone {
                 account_id: account_id?,
@@ -407,20 +426,19 @@ fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provid
             let server_url = r
                 .text("server_url", true)
                 .and_then(|text| base_url(r, "server_url", &text))
-                // An admin may paste the API address itself.
-                .map(|url| format!("{}/", without_api_path(&url, "/api")));
+                .map(|url| provider.normal_url(&url));
             let admin_user = r.token(
                 "admin_user",
                 true,
                 is_user_char,
-                "a HestiaCP user name is letters, digits, '.', '_' and '-'",
+                "a HestiaCP user name is letters, digits, '.', '_' and '-', and does not start with '-'",
             );
             let admin_password = r.secret("admin_password", false);
             let user = r.token(
                 "user",
                 true,
                 is_user_char,
-                "a HestiaCP user name is letters, digits, '.', '_' and '-'",
+                "a HestiaCP user name is letters, digits, '.', '_' and '-', and does not start with '-'",
             );
             Some(Provider::HestiaCp(HestiaZone {
                 server_url: server_url?,
@@ -433,14 +451,14 @@ fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provid
             let server_url = r
                 .text("server_url", true)
                 .and_then(|text| base_url(r, "server_url", &text))
-                .map(|url| without_api_path(&url, "/api/v1"));
+                .map(|url| provider.normal_url(&url));
             let api_key = r.secret("api_key", true);
             let server_id = r
                 .token(
                     "server_id",
                     false,
                     is_user_char,
-                    "a PowerDNS server id is letters, digits, '.', '_' and '-'",
+                    "a PowerDNS server id is letters, digits, '.', '_' and '-', and does not start with '-'",
                 )
                 .or_else(|| Some(DEFAULT_POWERDNS_SERVER_ID.to_owned()));
             Some(Provider::PowerDns(PowerDnsZone {
@@ -584,17 +602,104 @@ pub fn merge(stored: &Value, submitted: &Value) -> Result<Zone, ZoneRowError> {
     for (key, value) in submitted_row.iter() {
         let is_secret =
             matches!(key, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
-        let keeps_stored = match value {
-            Value::Null => true,
-            Value::Str(s) => s.trim().is_empty() || s.trim() == KEEP,
-            _ => false,
-        };
-        if is_secret && keeps_stored {
+        if is_secret && keeps_stored(Some(value)) {
             continue;
         }
         merged.insert(key.clone(), value.clone());
     }
-    Zone::from_row(&Value::Array(merged), None)
+    let zone = Zone::from_row(&Value::Array(merged), None)?;
+
+    // A credential kept from storage is only ever sent where it was saved
+    // for. Otherwise whoever can submit the form (a stolen admin session, a
+    // compromised browser) could point the zone at a host of theirs, or
+    // drop the certificate check, press Test and receive the key that
+    // masking exists to hide. Whether the form kept it decides, never a
+    // comparison of values: a stored secret with a stray newline must not
+    // slip past.
+    let secret_field = zone.provider_type().secret_field();
+    let stored_secret = stored_row
+        .get(secret_field)
+        .is_some_and(|v| !keeps_stored(Some(v)));
+    if stored_secret && keeps_stored(submitted_row.get(secret_field)) {
+        let changed = Endpoint::of_row(stored_row).changes_to(&Endpoint::of_row(&zone.to_row()));
+        if !changed.is_empty() {
+            return Err(ZoneRowError {
+                zone: zone.label(),
+                problems: vec![format!(
+                    "{secret_field} must be entered again because {} changed; a stored credential is only sent to the server it was saved for",
+                    changed.join(" and ")
+                )],
+            });
+        }
+    }
+    Ok(zone)
+}
+
+/// Whether a submitted secret field means "keep the stored one": missing,
+/// null, blank or [`KEEP`].
+fn keeps_stored(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::Str(s)) => s.trim().is_empty() || s.trim() == KEEP,
+        Some(_) => false,
+    }
+}
+
+/// Where a zone's credential goes and how that server is trusted: what an
+/// edit may not change while it keeps the stored credential.
+#[derive(Debug, PartialEq, Eq)]
+struct Endpoint {
+    provider: String,
+    url: String,
+    verify_tls: bool,
+    ca_cert: Option<String>,
+}
+
+impl Endpoint {
+    /// Read field by field, without validating the row: a stored row may be
+    /// one the extension would refuse today, and it still has an endpoint.
+    fn of_row(row: &Array) -> Self {
+        let mut r = RowReader::new(row);
+        let type_text = r.text("type", false).unwrap_or_default();
+        let provider = ProviderType::parse(&type_text);
+        let url = match provider {
+            None => String::new(),
+            Some(provider) => match r.text(provider.url_field(), false) {
+                None if provider == ProviderType::Cloudflare => DEFAULT_CLOUDFLARE_API.to_owned(),
+                None => String::new(),
+                Some(text) => match Url::parse(&text) {
+                    Ok(url) => provider.normal_url(url.as_str()),
+                    Err(_) => text,
+                },
+            },
+        };
+        Self {
+            provider: provider.map_or(type_text.to_ascii_lowercase(), |p| p.as_str().to_owned()),
+            url,
+            verify_tls: r.flag("verify_tls").unwrap_or(true),
+            ca_cert: r.text("ca_cert", false),
+        }
+    }
+
+    /// The fields whose change sends the credential somewhere new: another
+    /// provider or URL, the certificate check turned off, another trusted
+    /// certificate. Turning the check on is no such change.
+    fn changes_to(&self, new: &Endpoint) -> Vec<&'static str> {
+        let url_field =
+            ProviderType::parse(&new.provider).map_or("server_url", ProviderType::url_field);
+        [
+            (self.provider != new.provider, "type"),
+            (
+                self.provider == new.provider && self.url != new.url,
+                url_field,
+            ),
+            (self.verify_tls && !new.verify_tls, "verify_tls"),
+            (self.ca_cert != new.ca_cert, "ca_cert"),
+        ]
+        .into_iter()
+        .filter_map(|(changed, field)| changed.then_some(field))
+        .collect()
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::error::ConfigError;
 use crate::id::Id;
 use crate::name::DnsName;
-use crate::reverse::{parse_ip, reverse_name};
+use crate::reverse::{parse_any_ip, parse_ip, reverse_name};
 use crate::value::{Array, Value};
 use crate::zone::{Zone, ZoneRowError};
 
@@ -73,7 +73,9 @@ impl ZoneSet {
     }
 }
 
-/// `DnsZoneManager::reverseName()`: the reverse name of an address.
+/// `DnsZoneManager::reverseName()`: the reverse name of any address. Which
+/// addresses a VM may have is the VM's rule ([`parse_ip`]), not the name's:
+/// `127.0.0.1` has a reverse name like any other.
 pub fn reverse_name_of(ip: &str) -> Result<DnsName, ConfigError> {
-    parse_ip(ip).map(reverse_name).map_err(ConfigError::Ip)
+    parse_any_ip(ip).map(reverse_name).map_err(ConfigError::Ip)
 }

@@ -147,8 +147,8 @@ final class ZoneStore
      * value. Another provider's fields (after a type change) are cleared.
      *
      * @throws ZoneNotFoundException
-     * @throws ConfigException when the merged zone is not valid, or the form's id is another zone's
-     * @throws InvalidZoneException when a kept secret would go to a new server
+     * @throws ConfigException when the merged zone is not valid, the form's id is another zone's,
+     *                         or a kept secret would go to another server
      */
     public function update(int $id, array $submitted): array
     {
@@ -190,8 +190,8 @@ final class ZoneStore
      * with KEEP secrets tests the stored credentials.
      *
      * @throws ZoneNotFoundException
-     * @throws ConfigException when the (merged) zone is not valid
-     * @throws InvalidZoneException for a bad id, or a kept secret bound for a new server
+     * @throws ConfigException when the (merged) zone is not valid, or a kept secret is bound for another server
+     * @throws InvalidZoneException for a bad id
      */
     public function testUnsaved(array $submitted): array
     {
@@ -237,57 +237,10 @@ final class ZoneStore
             // merge() refuses a form for another zone by its id.
             $form['id'] = $submitted['id'];
         }
-        $zone = DnsZoneManager::merge($stored, $form);
-        $this->refuseKeptSecretForNewServer($stored, $zone, $form);
-        return $zone;
-    }
-
-    /**
-     * A credential kept from storage (its field left empty or KEEP) is only
-     * ever sent to the server it was saved for. Otherwise anyone who can
-     * submit the form (a stolen admin session, a compromised browser) could
-     * point server_url or api_url at a host of theirs, press Test, and
-     * receive the stored key: the very thing masking prevents. Changing the
-     * server therefore needs the secret typed again.
-     */
-    private function refuseKeptSecretForNewServer(array $stored, array $zone, array $form): void
-    {
-        [$storedType, $storedUrl] = self::endpoint($stored);
-        [$type, $url] = self::endpoint($zone);
-        if ($storedType === $type && $storedUrl === $url) {
-            return;
-        }
-        $changed = $storedType !== $type ? 'type' : ($type === 'cloudflare' ? 'api_url' : 'server_url');
-        foreach (Schema::SECRET_COLUMNS as $column) {
-            if (isset($zone[$column], $stored[$column]) && $zone[$column] === $stored[$column] && self::keepsStored($form[$column] ?? null)) {
-                throw new InvalidZoneException(sprintf(
-                    'zone %s (%s): %s must be entered again because %s changed; a stored credential is only sent to the server it was saved for',
-                    $stored['id'],
-                    $zone['zone'],
-                    $column,
-                    $changed,
-                ), $column);
-            }
-        }
-    }
-
-    /**
-     * The provider and the URL a zone's credential is sent to, normalised
-     * when the row is valid so that `https://h:8083` and `https://h:8083/`
-     * are the same server.
-     *
-     * @return array{0: string, 1: string}
-     */
-    private static function endpoint(array $zone): array
-    {
-        try {
-            $zone = DnsZoneManager::normalize($zone);
-        } catch (ConfigException) {
-            // compared as stored
-        }
-        $type = strtolower(trim((string) ($zone['type'] ?? '')));
-        $url = (string) ($zone[$type === 'cloudflare' ? 'api_url' : 'server_url'] ?? '');
-        return [$type, $url];
+        // merge() also refuses a kept credential bound for another server
+        // (type, URL, verify_tls turned off, another ca_cert): the secret
+        // must then be typed again.
+        return DnsZoneManager::merge($stored, $form);
     }
 
     /** Whether a submitted secret field means "keep the stored one" to merge(): missing, empty or KEEP. */

@@ -136,7 +136,11 @@ final class ZoneManagerTest extends TestCase
             ],
             'hestia user name' => [
                 Fixtures::hestiacp(1, 'example.com', ['admin_user' => 'a b']),
-                'zone 1 (example.com): admin_user "a b" contains \' \'; a HestiaCP user name is letters, digits, \'.\', \'_\' and \'-\'',
+                'zone 1 (example.com): admin_user "a b" contains \' \'; a HestiaCP user name is letters, digits, \'.\', \'_\' and \'-\', and does not start with \'-\'',
+            ],
+            'hestia user as an option' => [
+                Fixtures::hestiacp(1, 'example.com', ['user' => '-f']),
+                'zone 1 (example.com): user "-f" starts with \'-\'; a HestiaCP user name is letters, digits, \'.\', \'_\' and \'-\', and does not start with \'-\'',
             ],
             'hestia with a slash zone' => [
                 Fixtures::hestiacp(1, '0/26.2.0.192.in-addr.arpa'),
@@ -601,13 +605,19 @@ final class ZoneManagerTest extends TestCase
     public static function badAddresses(): array
     {
         return [
-            'ipv4-mapped' => ['::ffff:192.0.2.1', '"::ffff:192.0.2.1" is an IPv4-mapped IPv6 address; give the IPv4 address 192.0.2.1 instead'],
             'garbage' => ['garbage', '"garbage" is not an IP address'],
             'empty' => ['', '"" is not an IP address'],
             'out of range octet' => ['300.1.1.1', '"300.1.1.1" is not an IP address'],
             'cidr' => ['192.0.2.0/24', '"192.0.2.0/24" is a network in CIDR notation, not one address'],
-            'loopback' => ['127.0.0.1', '"127.0.0.1" is a loopback address and cannot be a VM\'s address'],
         ];
+    }
+
+    public function testReverseNameIsGivenForAnyValidAddress(): void
+    {
+        // A name function: which addresses a VM may have is checked where VMs are read.
+        $this->assertSame('1.0.0.127.in-addr.arpa', DnsZoneManager::reverseName('127.0.0.1'));
+        $this->assertSame('1.' . str_repeat('0.', 31) . 'ip6.arpa', DnsZoneManager::reverseName('::1'));
+        $this->assertSame('0.0.0.0.in-addr.arpa', DnsZoneManager::reverseName('0.0.0.0'));
     }
 
     /** @dataProvider badAddresses */

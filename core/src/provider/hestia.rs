@@ -335,7 +335,7 @@ impl HestiaClient {
             Ok(relative.to_owned())
         } else {
             Err(ProviderError::Refused(format!(
-                "HestiaCP cannot hold the record name {relative:?}: only letters, digits, '-', '_' and '.' are allowed; not sent"
+                "HestiaCP cannot hold the record name {relative:?}: only letters, digits, '-', '_' and '.' are allowed, and no label may start with '-'; not sent"
             )))
         }
     }
@@ -558,12 +558,14 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// Letters, digits, `-`, `_` in dot-separated labels: what a DNS name
-/// holds, and nothing a shell or Hestia's own parsing could take apart.
+/// Letters, digits, `-`, `_` in dot-separated labels, none starting with
+/// `-`: what a DNS name holds, and nothing a shell or Hestia's own parsing
+/// could take apart or read as an option.
 fn is_hostname(text: &str) -> bool {
     !text.is_empty()
         && text.split('.').all(|label| {
             !label.is_empty()
+                && !label.starts_with('-')
                 && label.len() <= 63
                 && label
                     .bytes()
