@@ -50,6 +50,21 @@ namespace PuqDns {
         public function delete(array $vm): array {}
 
         /**
+         * The VM array checked as the module remembers VMs: refused for what
+         * `create` refuses, and also for each `ips` entry that would only be a
+         * failed operation (not a usable address, or a `reverse` that is not a
+         * host name). Returns `['id', 'fqdn', 'ttl' (null: the zones' own),
+         * 'addresses' => [['ip', 'reverse_name', 'ptr'], …]]`, addresses in
+         * their canonical form, each listed once.
+         *
+         * @throws ConfigException naming the VM, each bad field and why
+         *
+         * @param array $vm
+         * @return array
+         */
+        public static function normalizeVm(array $vm): array {}
+
+        /**
          * Dry run of create, delete or resync: the result and counts that
          * action would give, with `action => 'plan'`, reading the providers but
          * changing nothing.

@@ -245,6 +245,20 @@ impl DnsSync {
         Ok(array_to_php(results))
     }
 
+    /// The VM array checked as the module remembers VMs: refused for what
+    /// `create` refuses, and also for each `ips` entry that would only be a
+    /// failed operation (not a usable address, or a `reverse` that is not a
+    /// host name). Returns `['id', 'fqdn', 'ttl' (null: the zones' own),
+    /// 'addresses' => [['ip', 'reverse_name', 'ptr'], …]]`, addresses in
+    /// their canonical form, each listed once.
+    ///
+    /// @throws ConfigException naming the VM, each bad field and why
+    pub fn normalize_vm(vm: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+        let value = array_from_php(vm, "vm").map_err(config_exception)?;
+        let vm = Vm::checked(&Value::Array(value)).map_err(|e| config_exception(e.into()))?;
+        Ok(array_to_php(vm.to_array()))
+    }
+
     /// Dry run of create, delete or resync: the result and counts that
     /// action would give, with `action => 'plan'`, reading the providers but
     /// changing nothing.

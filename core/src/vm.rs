@@ -6,9 +6,9 @@ use thiserror::Error;
 
 use crate::id::Id;
 use crate::name::{shorten, DnsName};
-use crate::reverse::parse_ip;
+use crate::reverse::{parse_ip, reverse_name};
 use crate::row::{describe, RowReader};
-use crate::value::Value;
+use crate::value::{Array, Value};
 
 /// A VM's addresses and names, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,6 +140,66 @@ impl Vm {
                 problems,
             }),
         }
+    }
+
+    /// Reads a VM as [`Vm::from_value`] does, and refuses it also for every
+    /// `ips` entry that would only become a failed operation: an entry that
+    /// is not a usable address, or whose client-set `reverse` is not a host
+    /// name. What the module remembers must be a VM whose every record can
+    /// be written, and client-set rDNS is free text that reaches zone files
+    /// through `dns.php`.
+    pub fn checked(value: &Value) -> Result<Vm, VmError> {
+        let vm = Vm::from_value(value)?;
+        let entries = value
+            .as_array()
+            .and_then(|row| row.get("ips"))
+            .and_then(Value::as_array);
+        let problems: Vec<String> = entries
+            .into_iter()
+            .flat_map(|list| list.values().enumerate())
+            .filter_map(|(i, entry)| match read_address(entry, Some(&vm.fqdn)) {
+                VmAddress::Invalid { error, .. } => Some(format!("ips[{i}]: {error}")),
+                VmAddress::Valid {
+                    ptr_target: Err(error),
+                    ..
+                } => Some(format!("ips[{i}].reverse: {error}")),
+                VmAddress::Valid { .. } => None,
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(vm)
+        } else {
+            Err(VmError {
+                vm: format!("VM {}", vm.id),
+                problems,
+            })
+        }
+    }
+
+    /// The VM as `DnsSync::normalizeVm()` shows it: `id`, `fqdn`, `ttl`
+    /// (null for the zones' own) and one `addresses` entry per usable
+    /// address with its `reverse_name` and the `ptr` target.
+    pub fn to_array(&self) -> Array {
+        let addresses = Array::list(self.addresses.iter().filter_map(|a| {
+            match a {
+                VmAddress::Valid {
+                    ip,
+                    ptr_target: Ok(ptr),
+                    ..
+                } => Some(Value::from(
+                    Array::new()
+                        .with("ip", ip.to_string())
+                        .with("reverse_name", reverse_name(*ip).as_str())
+                        .with("ptr", ptr.as_str()),
+                )),
+                _ => None,
+            }
+        }));
+        Array::new()
+            .with("id", self.id.to_value())
+            .with("fqdn", self.fqdn.as_str())
+            .with("ttl", self.ttl)
+            .with("addresses", addresses)
     }
 
     /// The valid addresses with their PTR targets.
@@ -353,6 +413,80 @@ mod tests {
         assert_eq!(
             err,
             "VM 3: ips is required (a list of addresses; [] for none)"
+        );
+    }
+
+    #[test]
+    fn a_checked_vm_refuses_each_entry_that_could_not_be_written() {
+        let ips = Array::list([
+            Value::from("192.0.2.7"),
+            Value::from("not-an-ip"),
+            Value::from(
+                Array::new()
+                    .with("ip", "192.0.2.10")
+                    .with("reverse", "a.example.com.\n@ IN NS ns.evil."),
+            ),
+            Value::from("127.0.0.1"),
+            Value::from(
+                Array::new()
+                    .with("ip", "192.0.2.11")
+                    .with("reverse", "-x.example.com"),
+            ),
+        ]);
+        let err = Vm::checked(&Value::Array(base().with("ips", ips)))
+            .map_err(|e| e.to_string())
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "VM 42: ips[1]: \"not-an-ip\" is not an IP address; \
+             ips[2].reverse: the reverse name for 192.0.2.10 \"a.example.com.\\n@ IN NS ns.evil.\" contains '\\n', which a DNS name cannot hold; \
+             ips[3]: \"127.0.0.1\" is a loopback address and cannot be a VM's address; \
+             ips[4].reverse: the reverse name for 192.0.2.11 \"-x.example.com\" has a label that starts with '-' (\"-x\"), which no host name may have"
+        );
+        // What from_value refuses, checked refuses with the same words.
+        let err = Vm::checked(&Value::Array(base().with("ttl", 0i64))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "VM 42: ttl 0 is out of range (1 to 2147483647)"
+        );
+    }
+
+    #[test]
+    fn a_checked_vm_shows_its_addresses_with_their_ptr() {
+        let ips = Array::list([
+            Value::from(" 192.0.2.7 "),
+            Value::from(
+                Array::new()
+                    .with("ip", "2001:DB8::7")
+                    .with("reverse", "Mail.Example.com."),
+            ),
+            Value::from("192.0.2.7"),
+        ]);
+        let vm = Vm::checked(&Value::Array(base().with("ips", ips).with("ttl", 300i64))).unwrap();
+        let ptr6 = format!("7.{}8.b.d.0.1.0.0.2.ip6.arpa", "0.".repeat(23));
+        assert_eq!(
+            vm.to_array(),
+            Array::new()
+                .with("id", 42i64)
+                .with("fqdn", "5551-1776530141.puqcloud.com")
+                .with("ttl", 300u32)
+                .with(
+                    "addresses",
+                    Array::list([
+                        Value::from(
+                            Array::new()
+                                .with("ip", "192.0.2.7")
+                                .with("reverse_name", "7.2.0.192.in-addr.arpa")
+                                .with("ptr", "5551-1776530141.puqcloud.com"),
+                        ),
+                        Value::from(
+                            Array::new()
+                                .with("ip", "2001:db8::7")
+                                .with("reverse_name", ptr6.as_str())
+                                .with("ptr", "mail.example.com"),
+                        ),
+                    ])
+                )
         );
     }
 

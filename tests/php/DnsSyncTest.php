@@ -8,6 +8,7 @@ use PHPUnit\Framework\TestCase;
 use PuqDns\ConfigException;
 use PuqDns\DnsException;
 use PuqDns\DnsSync;
+use PuqDns\DnsZoneManager;
 
 require_once __DIR__ . '/SeenSecrets.php';
 
@@ -421,6 +422,51 @@ final class DnsSyncTest extends TestCase
     {
         $sync = $this->sync();
         $this->assertSame($message, $this->configError(fn () => $sync->create($vm)));
+    }
+
+    // ---------------------------------------------------------------- normalizeVm
+
+    public function testNormalizeVmGivesTheVmAsItsRecordsWouldBeWritten(): void
+    {
+        $vm = [
+            'id' => '12',
+            'name' => 'Web-1',
+            'domain' => 'PuqCloud.com.',
+            'ttl' => '300',
+            'ips' => [' 192.0.2.7 ', ['ip' => '2001:DB8::7', 'reverse' => 'Mail.Example.com'], '192.0.2.7', ['ip' => '192.0.2.8', 'reverse' => '']],
+        ];
+        $this->assertSame([
+            'id' => '12',
+            'fqdn' => 'web-1.puqcloud.com',
+            'ttl' => 300,
+            'addresses' => [
+                ['ip' => '192.0.2.7', 'reverse_name' => '7.2.0.192.in-addr.arpa', 'ptr' => 'web-1.puqcloud.com'],
+                ['ip' => '2001:db8::7', 'reverse_name' => DnsZoneManager::reverseName('2001:db8::7'), 'ptr' => 'mail.example.com'],
+                ['ip' => '192.0.2.8', 'reverse_name' => '8.2.0.192.in-addr.arpa', 'ptr' => 'web-1.puqcloud.com'],
+            ],
+        ], DnsSync::normalizeVm($vm));
+        $this->assertSame(
+            ['id' => 3, 'fqdn' => 'x.example.com', 'ttl' => null, 'addresses' => []],
+            DnsSync::normalizeVm(['id' => 3, 'fqdn' => 'x.example.com', 'ips' => []]),
+        );
+    }
+
+    public function testNormalizeVmRefusesWhatCreateRefusesAndEveryEntryThatCouldNotBeWritten(): void
+    {
+        $this->assertSame(self::MALFORMED_MESSAGE, $this->configError(fn () => DnsSync::normalizeVm(self::MALFORMED)));
+        $this->assertSame(
+            'VM 7: ttl 0 is out of range (1 to 2147483647)',
+            $this->configError(fn () => DnsSync::normalizeVm(Fixtures::vm(7, null, ['ttl' => 0]))),
+        );
+        $this->assertSame(
+            'VM 7: ips[1]: "10.0.0.300" is not an IP address; '
+            . 'ips[2].reverse: the reverse name for 192.0.2.9 "a.example.com.\n@ IN NS ns.evil." contains \'\\n\', which a DNS name cannot hold',
+            $this->configError(fn () => DnsSync::normalizeVm(Fixtures::vm(7, [
+                '192.0.2.7',
+                '10.0.0.300',
+                ['ip' => '192.0.2.9', 'reverse' => "a.example.com.\n@ IN NS ns.evil."],
+            ]))),
+        );
     }
 
     // ---------------------------------------------------------------- resyncMany

@@ -89,7 +89,7 @@ final class ExtensionTest extends TestCase
             'DnsSync' => [
                 DnsSync::class,
                 ['__construct', 'create', 'delete', 'plan', 'resync', 'resyncMany', 'update'],
-                [],
+                ['normalizeVm'],
             ],
         ];
     }
@@ -133,6 +133,7 @@ final class ExtensionTest extends TestCase
             'DnsSync::update' => [DnsSync::class, 'update', ['array $old', 'array $new']],
             'DnsSync::resyncMany' => [DnsSync::class, 'resyncMany', ['array $vms']],
             'DnsSync::plan' => [DnsSync::class, 'plan', ['string $action', 'array $vm']],
+            'DnsSync::normalizeVm' => [DnsSync::class, 'normalizeVm', ['array $vm']],
         ];
     }
 
