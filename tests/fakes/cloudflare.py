@@ -66,6 +66,11 @@ DEFAULT_FAULTS = {
     "wrap_validation_errors": False,
     "batch_limit": 200,
     "batch_limit_scope": "list",   # "list": per action list; "total": whole batch
+    # The next `count` API requests of `route` (a stats key such as
+    # "GET /zones/{id}/dns_records"; null: any) wait, before anything else
+    # is done with them, until POST /__control/release (or `timeout_s`), so
+    # a test can act while a client is in the middle of a call.
+    "hold": {"route": None, "count": 0, "timeout_s": 60},
 }
 
 
@@ -225,6 +230,8 @@ class Store:
         self.lock = threading.RLock()
         self.zones = {}    # zone id -> {"zone": zone object, "records": {id: record}, "out_of_zone": mode}
         self.tokens = {}   # token -> "*" or a set of zone ids
+        self.gate = threading.Event()   # set: held requests go on
+        self.waiting = 0                # held requests waiting on the gate now
         self.reset_faults()
         self.reset_stats()
 
@@ -232,6 +239,7 @@ class Store:
         with self.lock:
             self.faults = json.loads(json.dumps(DEFAULT_FAULTS))
             self.window, self.blocked_until = deque(), 0.0
+            self.gate.set()
 
     def reset_stats(self):
         with self.lock:
@@ -296,7 +304,20 @@ class Store:
                     self.faults[key] = val
                 if key == "rate_limit":
                     self.window, self.blocked_until = deque(), 0.0
+                if key == "hold" and self.faults["hold"]["count"] > 0:
+                    self.gate.clear()
             return self.faults
+
+    def held(self):
+        with self.lock:
+            return {"waiting": self.waiting, "to_hold": self.faults["hold"]["count"]}
+
+    def release(self):
+        """Lets every held request go on, and holds no more."""
+        with self.lock:
+            self.faults["hold"]["count"] = 0
+            self.gate.set()
+            return self.held()
 
 
 def int_param(q, key, default, low, high):
@@ -335,6 +356,8 @@ class Handler(BaseHTTPRequestHandler):
         ("POST", r"/faults", lambda s, b: s.set_faults(b)),
         ("GET", r"/stats", lambda s, b: s.stats),
         ("POST", r"/stats/reset", lambda s, b: s.reset_stats() or {"ok": True}),
+        ("GET", r"/held", lambda s, b: s.held()),
+        ("POST", r"/release", lambda s, b: s.release()),
     ]
 
     def version_string(self):
@@ -442,6 +465,15 @@ class Handler(BaseHTTPRequestHandler):
                 except ValueError:
                     s.stats["batches"].append(self.raw_body.decode("utf-8", "replace"))
             latency = s.faults["latency_ms"]
+            hold = s.faults["hold"]
+            held = hold["count"] > 0 and hold["route"] in (None, key)
+            if held:
+                hold["count"] -= 1
+                s.waiting += 1
+        if held:
+            s.gate.wait(timeout=hold["timeout_s"])
+            with s.lock:
+                s.waiting -= 1
         if latency:
             time.sleep(latency / 1000.0)
         self.check_faults()

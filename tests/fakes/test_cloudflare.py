@@ -385,6 +385,25 @@ class FakeCloudflareTest(unittest.TestCase):
         self.assertEqual((st, hdrs["Content-Type"]), (502, "text/html"))
         self.assertEqual(self.call("GET", "/zones/" + ZONE)[0], 200)
 
+    def test_hold_keeps_requests_of_a_route_until_released(self):
+        route = "GET /zones/{id}/dns_records"
+        self.control("POST", "/faults", {"hold": {"route": route, "count": 1}})
+        answers = []
+        t = threading.Thread(target=lambda: answers.append(self.call("GET", "/zones/%s/dns_records" % ZONE)))
+        t.start()
+        deadline = time.monotonic() + 5
+        while self.control("GET", "/held")[1]["waiting"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.control("GET", "/held")[1], {"waiting": 1, "to_hold": 0})
+        # Other routes, and the same route once the count is used, go on.
+        self.assertEqual(self.call("GET", "/zones/" + ZONE)[0], 200)
+        self.assertEqual(self.call("GET", "/zones/%s/dns_records" % ZONE)[0], 200)
+        self.assertEqual(answers, [])
+        self.assertEqual(self.control("POST", "/release")[1], {"waiting": 1, "to_hold": 0})
+        t.join(timeout=5)
+        self.assertEqual(answers[0][0], 200)
+        self.assertEqual(self.control("GET", "/held")[1], {"waiting": 0, "to_hold": 0})
+
     def test_latency(self):
         self.control("POST", "/faults", {"latency_ms": 300})
         t0 = time.monotonic()
