@@ -18,7 +18,10 @@ namespace PuqDns {
          * by every sync in the process) and `on_progress`, a
          * `callable(array $operation): void` called on this thread as each
          * operation ends; the array is the operation of the result plus its
-         * cron `line` and the `vm` id it belongs to.
+         * cron `line` and the `vm` id it belongs to. `heartbeat`, a
+         * `callable(): void`, is called on this thread every
+         * `heartbeat_interval` seconds (30) while a call runs, also while no
+         * operation ends (a slow read): a cron renews its hold on the VMs with it.
          *
          * @throws ConfigException for a bad zone row or option
          *

@@ -21,7 +21,13 @@ pub struct DnsSync {
     options: SyncOptions,
     /// `callable(array $operation): void`, called on the PHP thread.
     on_progress: Option<Zval>,
+    /// `callable(): void`, called on the PHP thread every
+    /// `heartbeat_interval` while a call runs.
+    heartbeat: Option<Zval>,
 }
+
+/// The options whose values stay PHP callables.
+const CALLABLE_OPTIONS: [&str; 2] = ["on_progress", "heartbeat"];
 
 fn read_vm(vm: &ZendHashTable, what: &str) -> PhpResult<Vm> {
     let value = array_from_php(vm, what).map_err(config_exception)?;
@@ -68,7 +74,34 @@ impl DnsSync {
                 emit(&job.vm.id, op);
             }
         };
-        block_on(run(&self.zones, jobs, &self.options, &mut progress))
+        let heartbeat = self
+            .heartbeat
+            .as_ref()
+            .and_then(|z| ZendCallable::new(z).ok());
+        let period = self.options.heartbeat_interval;
+        block_on(async {
+            let sync = run(&self.zones, jobs, &self.options, &mut progress);
+            let Some(heartbeat) = heartbeat else {
+                return sync.await;
+            };
+            // Ticks come between the engine's steps, on this same thread:
+            // the runtime polls one future at a time, so PHP is never
+            // entered twice at once.
+            tokio::pin!(sync);
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut beating = true;
+            loop {
+                tokio::select! {
+                    reports = &mut sync => break reports,
+                    _ = ticks.tick(), if beating => {
+                        // Like on_progress: a heartbeat that throws is not
+                        // called again, the sync finishes, then PHP raises.
+                        beating = heartbeat.try_call(vec![]).is_ok();
+                    }
+                }
+            }
+        })
     }
 
     fn one(&self, job: Job<'_>) -> PhpResult<ZBox<ZendHashTable>> {
@@ -87,7 +120,10 @@ impl DnsSync {
     /// by every sync in the process) and `on_progress`, a
     /// `callable(array $operation): void` called on this thread as each
     /// operation ends; the array is the operation of the result plus its
-    /// cron `line` and the `vm` id it belongs to.
+    /// cron `line` and the `vm` id it belongs to. `heartbeat`, a
+    /// `callable(): void`, is called on this thread every
+    /// `heartbeat_interval` seconds (30) while a call runs, also while no
+    /// operation ends (a slow read): a cron renews its hold on the VMs with it.
     ///
     /// @throws ConfigException for a bad zone row or option
     #[php(optional = options)]
@@ -95,20 +131,23 @@ impl DnsSync {
         let rows = array_from_php(zones, "zones").map_err(config_exception)?;
         let zones = ZoneSet::from_rows(&Value::Array(rows)).map_err(config_exception)?;
         let mut plain = Array::new();
-        let mut on_progress = None;
+        let mut callables: [Option<Zval>; 2] = [None, None];
         for (key, value) in options.into_iter().flat_map(ZendHashTable::iter) {
-            let is_progress = matches!(&key, ArrayKey::Str(k) if *k == "on_progress")
-                || matches!(&key, ArrayKey::String(k) if k == "on_progress");
-            if is_progress {
+            let name = match &key {
+                ArrayKey::Long(_) => None,
+                other => Some(other.to_string()),
+            };
+            if let Some(slot) = name.and_then(|n| CALLABLE_OPTIONS.iter().position(|c| *c == n)) {
                 if value.is_null() {
                     continue;
                 }
                 if !value.is_callable() {
-                    return Err(config_exception(ConfigError::Option(
-                        "on_progress must be callable".into(),
-                    )));
+                    return Err(config_exception(ConfigError::Option(format!(
+                        "{} must be callable",
+                        CALLABLE_OPTIONS[slot]
+                    ))));
                 }
-                on_progress = Some(value.shallow_clone());
+                callables[slot] = Some(value.shallow_clone());
                 continue;
             }
             let key = match key {
@@ -120,10 +159,12 @@ impl DnsSync {
             plain.insert(key, value);
         }
         let options = SyncOptions::from_array(&plain).map_err(config_exception)?;
+        let [on_progress, heartbeat] = callables;
         Ok(Self {
             zones,
             options,
             on_progress,
+            heartbeat,
         })
     }
 

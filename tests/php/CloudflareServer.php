@@ -66,6 +66,31 @@ final class CloudflareServer
         return "http://127.0.0.1:{$this->port}/__control";
     }
 
+    /** Holds the next $count requests of $route (e.g. `GET /zones/{id}/dns_records`) until release(). */
+    public function hold(string $route, int $count = 1): void
+    {
+        $this->faults(['hold' => ['route' => $route, 'count' => $count]]);
+    }
+
+    /** Waits until $count requests are held; false after $seconds. */
+    public function waitHeld(int $count = 1, float $seconds = 10.0): bool
+    {
+        $deadline = microtime(true) + $seconds;
+        while ($this->control('GET', '/held')['waiting'] < $count) {
+            if (microtime(true) > $deadline) {
+                return false;
+            }
+            usleep(20_000);
+        }
+        return true;
+    }
+
+    /** Lets every held request go on, and holds no more. */
+    public function release(): void
+    {
+        $this->control('POST', '/release');
+    }
+
     /**
      * A zone; its id is 32 hex digits, as Cloudflare's are.
      *

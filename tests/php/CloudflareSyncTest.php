@@ -87,6 +87,46 @@ final class CloudflareSyncTest extends TestCase
         return DnsZoneManager::reverseName($ip);
     }
 
+    public function testTheHeartbeatBeatsWhileACallWaitsOnAProvider(): void
+    {
+        $beats = 0;
+        // The forward zone's read is held: no operation ends meanwhile.
+        $this->cf->hold(self::LIST);
+        $beatsWhenHeld = null;
+        $sync = new DnsSync($this->zones(), ['heartbeat_interval' => 0.1, 'heartbeat' => function () use (&$beats, &$beatsWhenHeld): void {
+            $beats++;
+            // Still held after five beats: let it go, and remember how many there were.
+            if ($beats === 5) {
+                $beatsWhenHeld = $this->cf->control('GET', '/held')['waiting'];
+                $this->cf->release();
+            }
+        }]);
+        $result = $this->seen($sync->create($this->vm(['192.0.2.7'])));
+
+        $this->assertTrue($result['ok'], json_encode($result['errors']));
+        $this->assertSame(1, $beatsWhenHeld, 'the beats came while the read was held');
+        $this->assertGreaterThanOrEqual(5, $beats);
+        $this->assertSame([self::rec('A', self::FQDN, '192.0.2.7', 300)], $this->cf->records($this->ids['fwd'], self::FQDN));
+    }
+
+    public function testAHeartbeatThatThrowsIsNotCalledAgainAndTheSyncFinishes(): void
+    {
+        $beats = 0;
+        $this->cf->faults(['latency_ms' => 400]);
+        $sync = new DnsSync($this->zones(), ['heartbeat_interval' => 0.1, 'heartbeat' => function () use (&$beats): void {
+            $beats++;
+            throw new \RuntimeException('lease lost');
+        }]);
+        try {
+            $sync->create($this->vm(['192.0.2.7']));
+            $this->fail('the heartbeat exception reaches the caller');
+        } catch (\RuntimeException $e) {
+            $this->assertSame('lease lost', $e->getMessage());
+        }
+        $this->assertSame(1, $beats);
+        $this->assertSame([self::rec('A', self::FQDN, '192.0.2.7', 300)], $this->cf->records($this->ids['fwd'], self::FQDN), 'the sync still finished');
+    }
+
     public function testCreateWritesAAaaaAndPtrInEveryMatchingZone(): void
     {
         $lines = [];

@@ -136,7 +136,7 @@ final class DnsSyncTest extends TestCase
     /** @return array<string, array{0: array, 1: string}> */
     public static function badOptions(): array
     {
-        $known = '(use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress)';
+        $known = '(use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval)';
         return [
             'typo' => [['timout' => 3], 'option "timout" is not known ' . $known],
             'list entry' => [[5], 'option "0" is not known ' . $known],
@@ -157,6 +157,8 @@ final class DnsSyncTest extends TestCase
             'on_progress string' => [['on_progress' => 'no_such_function_here'], 'option on_progress must be callable'],
             'on_progress int' => [['on_progress' => 42], 'option on_progress must be callable'],
             'on_progress array' => [['on_progress' => ['NoSuchClass', 'run']], 'option on_progress must be callable'],
+            'heartbeat string' => [['heartbeat' => 'no_such_function_here'], 'option heartbeat must be callable'],
+            'short heartbeat_interval' => [['heartbeat_interval' => 0.01], 'option heartbeat_interval must be between 0.05 and 3600 seconds, not 0.01'],
         ];
     }
 

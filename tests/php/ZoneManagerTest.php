@@ -715,7 +715,7 @@ final class ZoneManagerTest extends TestCase
         fclose($silent);
 
         $this->assertSame(
-            'option "timout" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress)',
+            'option "timout" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval)',
             $this->configError(fn () => $m->test(1, ['timout' => 1])),
         );
         $this->assertSame(

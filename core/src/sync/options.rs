@@ -20,6 +20,9 @@ pub struct SyncOptions {
     /// counted across every sync of the process.
     pub cloudflare_rate_limit: usize,
     pub cloudflare_rate_window: Duration,
+    /// How often the binding's `heartbeat` callable is called while a call
+    /// runs (a cron renews its hold on the VMs with it).
+    pub heartbeat_interval: Duration,
 }
 
 impl Default for SyncOptions {
@@ -32,12 +35,14 @@ impl Default for SyncOptions {
             // Cloudflare's documented limit: 1200 requests per 5 minutes.
             cloudflare_rate_limit: 1200,
             cloudflare_rate_window: Duration::from_secs(300),
+            heartbeat_interval: Duration::from_secs(30),
         }
     }
 }
 
-/// Option names, with `on_progress` handled by the binding.
-pub const OPTION_NAMES: [&str; 7] = [
+/// Option names, with the callables `on_progress` and `heartbeat` handled
+/// by the binding.
+pub const OPTION_NAMES: [&str; 9] = [
     "timeout",
     "connect_timeout",
     "retries",
@@ -45,7 +50,12 @@ pub const OPTION_NAMES: [&str; 7] = [
     "cloudflare_rate_limit",
     "cloudflare_rate_window",
     "on_progress",
+    "heartbeat",
+    "heartbeat_interval",
 ];
+
+/// The options whose values are PHP callables: the binding's business.
+const CALLABLE_OPTIONS: [&str; 2] = ["on_progress", "heartbeat"];
 
 impl SyncOptions {
     /// The defaults of a zone test (the admin's Test button): an admin is
@@ -64,8 +74,8 @@ impl SyncOptions {
         Self::default().with_array(options)
     }
 
-    /// Reads the options array over these options. `on_progress` is the
-    /// binding's business and is skipped here; any other unknown key is
+    /// Reads the options array over these options. `on_progress` and
+    /// `heartbeat` are the binding's business and are skipped here; any other unknown key is
     /// refused, so a typo such as `timout` does not silently fall back to
     /// the default.
     pub fn with_array(self, options: &Array) -> Result<Self, ConfigError> {
@@ -98,7 +108,11 @@ impl SyncOptions {
                     Ok(d) => parsed.cloudflare_rate_window = d,
                     Err(e) => problems.push(format!("cloudflare_rate_window {e}")),
                 },
-                "on_progress" => {}
+                "heartbeat_interval" => match seconds(value, 0.05, 3600.0) {
+                    Ok(d) => parsed.heartbeat_interval = d,
+                    Err(e) => problems.push(format!("heartbeat_interval {e}")),
+                },
+                callable if CALLABLE_OPTIONS.contains(&callable) => {}
                 other => problems.push(format!(
                     "{other:?} is not known (use {})",
                     OPTION_NAMES.join(", ")
@@ -178,9 +192,12 @@ mod tests {
                 .with("concurrency", "4")
                 .with("cloudflare_rate_limit", 100i64)
                 .with("cloudflare_rate_window", 10i64)
-                .with("on_progress", "ignored here"),
+                .with("on_progress", "ignored here")
+                .with("heartbeat", "ignored here")
+                .with("heartbeat_interval", 0.5),
         )
         .unwrap();
+        assert_eq!(o.heartbeat_interval, Duration::from_millis(500));
         assert_eq!(o.cloudflare_rate_limit, 100);
         assert_eq!(o.cloudflare_rate_window, Duration::from_secs(10));
         assert_eq!(o.timeout, Duration::from_millis(2500));
@@ -201,7 +218,7 @@ mod tests {
         .to_string();
         assert_eq!(
             err,
-            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress); \
+            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval); \
              retries must be 0 to 10, not -1; concurrency must be a whole number, not \"many\"; \
              timeout must be between 0.001 and 3600 seconds, not 0"
         );
