@@ -100,8 +100,27 @@ impl Operation {
             line.push_str(": ");
             line.push_str(error);
         }
-        line
+        printable(&line)
     }
+}
+
+/// The text with every control character written as its escape (`\n`,
+/// `\u{1b}`): a line goes to terminals and log files, where a newline from a
+/// provider's answer or a stored value would forge another line and an
+/// escape sequence would drive the terminal.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The outcome of one `DnsSync` call for one VM.
@@ -323,6 +342,18 @@ mod tests {
             op(Some("HTTP 422: Name is out of zone")).line(),
             "rev ERR create PTR 7.2.0.192.in-addr.arpa vm.example.com zone 2.0.192.in-addr.arpa (#3, powerdns): HTTP 422: Name is out of zone"
         );
+    }
+
+    #[test]
+    fn lines_hold_no_control_characters() {
+        let mut bad = op(Some("HTTP 500: line one\nline two \u{1b}[31mred\u{9b}"));
+        bad.content = "a.example.com.\n@ IN NS ns.evil.".to_owned();
+        assert_eq!(
+            bad.line(),
+            "rev ERR create PTR 7.2.0.192.in-addr.arpa a.example.com.\\n@ IN NS ns.evil. zone 2.0.192.in-addr.arpa (#3, powerdns): \
+             HTTP 500: line one\\nline two \\u{1b}[31mred\\u{9b}"
+        );
+        assert_eq!(printable("plain ünïcode"), "plain ünïcode");
     }
 
     #[test]
