@@ -36,7 +36,8 @@ With the config (--config, else $PUQ_DNS_CONFIG, else php/config.php):
   resync ID|VM                set DNS records now
   plan ACTION ID|VM           what create, delete or resync would do; changes nothing
   queue ID                    "Set DNS records": queue the VM for the next cron run
-  cron                        run the queue: resync every queued VM, live lines
+  cron [--lease S]            run the queue: resync every queued VM, live lines;
+                              the VMs are held for S seconds (3600), renewed while it runs
   log [--vm ID] [--limit N]   the newest module log entries
   serve [--port N]            the DNS Zones page and its API on http://127.0.0.1:N/zones.php
 
@@ -77,9 +78,13 @@ TXT;
         try {
             [$args, $flags] = self::parse(array_slice($argv, 1));
             $command = array_shift($args) ?? '';
-            if ($command === '' || $command === 'help' || isset($flags['help'])) {
-                fwrite($command === '' ? $this->stderr : $this->stdout, self::USAGE);
-                return $command === '' ? 2 : 0;
+            if ($command === 'help' || isset($flags['help'])) {
+                fwrite($this->stdout, self::USAGE);
+                return 0;
+            }
+            if ($command === '') {
+                fwrite($this->stderr, self::USAGE);
+                return 2;
             }
             if (!extension_loaded('puq_dns')) {
                 throw new UsageException('the puq_dns extension is not loaded; run with php -d extension=/path/to/libpuq_dns.so');
@@ -89,12 +94,12 @@ TXT;
                 : $this->storeMode($command, $args, $flags);
         } catch (UsageException | ConfigException | ConfigFileException | InvalidZoneException | InvalidVmException
             | ZoneNotFoundException | VmNotFoundException | SecretBoxException $e) {
-            fwrite($this->stderr, 'puq-dns: ' . $e->getMessage() . "\n");
+            fwrite($this->stderr, 'puq-dns: ' . Printable::line($e->getMessage()) . "\n");
             return 2;
         } catch (\Throwable $e) {
             // A database that is down, a full disk: said in one line. No
             // stack trace, whose arguments could hold the database password.
-            fwrite($this->stderr, 'puq-dns: ' . get_class($e) . ': ' . $e->getMessage() . "\n");
+            fwrite($this->stderr, 'puq-dns: ' . get_class($e) . ': ' . Printable::line($e->getMessage()) . "\n");
             return 2;
         }
     }
@@ -153,7 +158,8 @@ TXT;
                 $this->say("VM $id queued: the next cron run sets its DNS records");
                 return 0;
             case 'cron':
-                $run = $dns->runQueue($out);
+                $lease = isset($flags['lease']) ? self::id($flags['lease'], '--lease') : null;
+                $run = $dns->runQueue($out, null, $lease);
                 $this->say(sprintf(
                     'cron: %d VM(s) taken, %d OK, %d with errors%s',
                     count($run['vms']),
@@ -171,7 +177,9 @@ TXT;
                 return 0;
             case 'match':
                 $name = $args[0] ?? throw new UsageException('match needs a name or address');
-                $this->say(implode("\n", (new DnsZoneManager($zones->usableRows()[0]))->match($name)));
+                foreach ((new DnsZoneManager($zones->usableRows()[0]))->match($name) as $id) {
+                    $this->say((string) $id);
+                }
                 return 0;
             default:
                 throw new UsageException("unknown command $command (puq-dns help lists them)");
@@ -282,7 +290,9 @@ TXT;
                 return $r['ok'] ? 0 : 1;
             case 'match':
                 $name = $args[0] ?? throw new UsageException('match needs a name or address');
-                $this->say(implode("\n", (new DnsZoneManager($zones))->match($name)));
+                foreach ((new DnsZoneManager($zones))->match($name) as $id) {
+                    $this->say((string) $id);
+                }
                 return 0;
             case 'create':
             case 'delete':
@@ -448,8 +458,9 @@ TXT;
         return $result['ok'] ? 0 : 1;
     }
 
+    /** One line on stdout; stored values in it never bring control characters to the terminal. */
     private function say(string $line): void
     {
-        fwrite($this->stdout, $line . "\n");
+        fwrite($this->stdout, Printable::line($line) . "\n");
     }
 }

@@ -89,6 +89,17 @@ final class Schema
                 'previous_status' => 'VARCHAR(64) NULL',
                 'locked_by' => 'VARCHAR(255) NULL',
                 'locked_until' => 'DATETIME NULL',
+                // The VM array (JSON) its records were last written for;
+                // NULL when never written, or before this column existed.
+                'synced' => 'TEXT NULL',
+                // Counts every change of what is wanted (save, terminate),
+                // so that the holder sees a change made while it wrote.
+                'version' => 'INT NOT NULL DEFAULT 0',
+                // Terminated: its records are to go; the row goes with them.
+                'terminated' => 'TINYINT(1) NOT NULL DEFAULT 0',
+                // "Set DNS records" pressed while the VM was held: it stays
+                // queued for the next run when the holder lets it go.
+                'requeued' => 'TINYINT(1) NOT NULL DEFAULT 0',
             ],
             'indexes' => ['status' => ['status']],
         ],

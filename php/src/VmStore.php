@@ -5,26 +5,42 @@ declare(strict_types=1);
 namespace PuqDns\Module;
 
 use PDO;
+use PuqDns\ConfigException;
+use PuqDns\DnsSync;
 
 /**
- * The VMs table (Schema::VMS): each VM as puq_dns last wrote it, and the
- * queue of the "Set DNS records" button.
+ * The VMs table (Schema::VMS): each VM as it is wanted, the VM its records
+ * were last written for, and the queue of the "Set DNS records" button.
  *
- * Why keep the VM: a change of package has to know what the VM had before
- * (DnsSync::update removes what the old VM no longer has), and terminate
- * may come when the provisioning module has already forgotten the IPs.
+ * Why keep the VM: a change of package has to know what DNS holds (update()
+ * removes what the old VM had that the new one has not), and terminate may
+ * come when the provisioning module has already forgotten the IPs.
  *
- * The queue: queue() sets `status` to set_dns_records and remembers the
- * status to restore. A cron run claims queued VMs with one UPDATE that only
- * takes rows nobody holds (or whose holder's lease ran out), so two runs
- * never work on the same VM, whatever database; release() restores the
- * status. A run that dies leaves its VMs locked until the lease ends, then
- * the next run takes them.
+ * What stays true, whoever writes and whenever they stop:
+ * - Only a VM the extension accepts is saved (DnsSync::normalizeVm), so a
+ *   bad array from a hook never replaces the remembered one.
+ * - One writer per VM. Whoever writes a VM's records (a lifecycle call, a
+ *   cron run) first takes the VM with lock(): `locked_by` names it,
+ *   `locked_until` ends its lease, renew() extends it while it works. A
+ *   holder that is gone (a process of this host that no longer runs) is
+ *   taken over at once; any other holder's lease has to end.
+ * - What is wanted may change while the VM is held: save() and terminate()
+ *   need no lock, they count `version` up. The holder lets the VM go with
+ *   finish(), which only succeeds for the version it wrote; otherwise the
+ *   holder syncs again, so the last change always reaches DNS.
+ * - The queue: queue() sets `status` to set_dns_records and remembers the
+ *   status to restore; pressed while the VM is held, it also sets
+ *   `requeued`, and the VM stays queued for the next run.
  */
 final class VmStore
 {
     /** The status of a VM waiting for the cron task. */
     public const QUEUED = 'set_dns_records';
+
+    /** finish(): let go; `changed`: a newer version to sync; `lost`: another holder has it now. */
+    public const RELEASED = 'released';
+    public const CHANGED = 'changed';
+    public const LOST = 'lost';
 
     public function __construct(
         private readonly PDO $pdo,
@@ -33,34 +49,59 @@ final class VmStore
         $this->pdo->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
     }
 
+    // ------------------------------------------------------------ what is wanted
+
     /**
      * Saves the VM array (id, name, domain, ips, optional fqdn and ttl) as
-     * it is now, keeping its status and lock.
+     * what is wanted now, keeping its status and lock. A VM the extension
+     * would not write in full (a bad name, TTL, address or client rDNS) is
+     * refused and the remembered one stays.
      *
-     * @throws InvalidVmException when the array cannot be stored
+     * @param array|null $before what DNS may hold for a VM this store has
+     *                           not written yet (the old VM of a package change)
+     * @throws InvalidVmException naming the field and why
      */
-    public function save(array $vm): void
+    public function save(array $vm, ?array $before = null): void
     {
         $id = self::idOf($vm);
-        $values = [
-            'name' => self::text($vm, 'name', $id),
-            'domain' => self::text($vm, 'domain', $id),
-            'fqdn' => isset($vm['fqdn']) ? self::text($vm, 'fqdn', $id) : null,
-            'ips' => json_encode(self::ips($vm, $id), JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR),
-            'ttl' => isset($vm['ttl']) ? self::whole($vm['ttl'], 'ttl', $id) : null,
-        ];
+        $values = self::columnsOf($vm, $id);
+        self::check($vm);
         $this->pdo->beginTransaction();
         try {
-            if ($this->row($id) === null) {
-                $this->insert(['id' => $id] + $values);
+            $row = $this->row($id);
+            if ($row === null) {
+                $this->insert(['id' => $id] + $values + ['synced' => $before === null ? null : self::json($before)]);
             } else {
-                $this->update($id, $values);
+                // Nothing known of what DNS holds: the VM wanted until now
+                // was written (it is how rows of older versions were kept).
+                $this->execute(
+                    $this->set($values) . ", {$this->q('synced')} = COALESCE({$this->q('synced')}, ?),"
+                    . " {$this->q('version')} = {$this->q('version')} + 1, {$this->q('terminated')} = 0"
+                    . " WHERE {$this->q('id')} = ?",
+                    [...array_values($values), self::json($before ?? self::vmOf($row)), $id],
+                );
             }
             $this->pdo->commit();
         } catch (\Throwable $e) {
             $this->pdo->rollBack();
             throw $e;
         }
+    }
+
+    /**
+     * Marks the VM to be gone: its records are deleted by its holder, and
+     * the row with them.
+     *
+     * @throws VmNotFoundException
+     */
+    public function terminate(int $id): void
+    {
+        $this->status($id);
+        $this->execute(
+            "UPDATE {$this->q($this->table)} SET {$this->q('terminated')} = 1, {$this->q('version')} = {$this->q('version')} + 1"
+            . " WHERE {$this->q('id')} = ?",
+            [$id],
+        );
     }
 
     /**
@@ -83,41 +124,58 @@ final class VmStore
     }
 
     /**
+     * The VM as its holder syncs it: `vm` (wanted), `synced` (what its
+     * records were last written for, or null), `version`, `terminated`.
+     *
+     * @return array{vm: array<string, mixed>, synced: ?array, version: int, terminated: bool}
+     * @throws VmNotFoundException
+     */
+    public function state(int $id): array
+    {
+        return self::stateOf($this->row($id) ?? throw new VmNotFoundException($id));
+    }
+
+    /**
      * Every VM with its queue state, by id.
      *
-     * @return list<array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string}>
+     * @return list<array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string, terminated: bool}>
      */
     public function all(): array
     {
-        $rows = $this->pdo->query('SELECT * FROM ' . $this->q($this->table) . ' ORDER BY ' . $this->q('id'))
-            ->fetchAll(PDO::FETCH_ASSOC);
         return array_map(static fn (array $row): array => [
             'vm' => self::vmOf($row),
             'status' => (string) $row['status'],
             'locked_by' => $row['locked_by'],
             'locked_until' => $row['locked_until'],
-        ], $rows);
+            'terminated' => (bool) $row['terminated'],
+        ], $this->rows());
     }
 
     /**
-     * The legacy dns.php answer: one entry per address of every VM
-     * remembered, `forward` the FQDN, `reverse` the PTR target (the client's
-     * own rDNS where set).
+     * The legacy dns.php answer: one entry per address of every VM that is
+     * not being terminated, `forward` the FQDN, `reverse` the PTR target
+     * (the client's own rDNS where set). Only what the extension accepts
+     * is given: the scripts fed by dns.php write zone files from it, and a
+     * row written by hand or by an older version may hold anything.
      *
      * @return list<array{forward: string, ip: string, reverse: string}>
      */
     public function dnsMap(): array
     {
         $map = [];
-        foreach ($this->all() as ['vm' => $vm]) {
-            $fqdn = self::fqdnOf($vm);
-            foreach (is_array($vm['ips']) ? $vm['ips'] : [] as $ip) {
-                $address = is_array($ip) ? (string) ($ip['ip'] ?? '') : (string) $ip;
-                $reverse = is_array($ip) && is_string($ip['reverse'] ?? null) && $ip['reverse'] !== ''
-                    ? $ip['reverse']
-                    : $fqdn;
-                if ($address !== '') {
-                    $map[] = ['forward' => $fqdn, 'ip' => $address, 'reverse' => $reverse];
+        foreach ($this->rows() as $row) {
+            $vm = self::vmOf($row);
+            if ($row['terminated'] || !is_array($vm['ips'])) {
+                continue;
+            }
+            foreach ($vm['ips'] as $entry) {
+                try {
+                    $normal = DnsSync::normalizeVm(['ips' => [$entry]] + $vm);
+                } catch (ConfigException) {
+                    continue;
+                }
+                foreach ($normal['addresses'] as $address) {
+                    $map[] = ['forward' => $normal['fqdn'], 'ip' => $address['ip'], 'reverse' => $address['ptr']];
                 }
             }
         }
@@ -146,74 +204,227 @@ final class VmStore
 
     public function remove(int $id): void
     {
-        $statement = $this->pdo->prepare('DELETE FROM ' . $this->q($this->table) . ' WHERE ' . $this->q('id') . ' = ?');
-        $statement->execute([$id]);
+        $this->execute("DELETE FROM {$this->q($this->table)} WHERE {$this->q('id')} = ?", [$id]);
     }
+
+    // ------------------------------------------------------------ the queue
 
     /**
      * Queues the VM for the next cron run and returns at once. Queueing a
-     * VM that is already queued keeps the status to restore.
+     * VM that is already queued keeps the status to restore. A press while
+     * the VM is held ($press) keeps it queued after the holder is done; a
+     * change that waits for the holder (not a press) only makes sure a run
+     * takes it should the holder stop.
      *
      * @throws VmNotFoundException
      */
-    public function queue(int $id): void
+    public function queue(int $id, bool $press = true): void
     {
-        $status = $this->status($id);
-        if ($status === self::QUEUED) {
-            return;
-        }
-        $this->update($id, ['status' => self::QUEUED, 'previous_status' => $status]);
+        $this->status($id);
+        $q = fn (string $name): string => $this->q($name);
+        $requeued = $press
+            ? "CASE WHEN {$q('locked_by')} IS NULL THEN {$q('requeued')} ELSE 1 END"
+            : $q('requeued');
+        $this->execute(
+            "UPDATE {$q($this->table)} SET"
+            . " {$q('previous_status')} = CASE WHEN {$q('status')} = ? THEN {$q('previous_status')} ELSE {$q('status')} END,"
+            . " {$q('status')} = ?, {$q('requeued')} = $requeued WHERE {$q('id')} = ?",
+            [self::QUEUED, self::QUEUED, $id],
+        );
     }
 
     /**
      * Takes up to $limit queued VMs for the run $owner, for $leaseSeconds,
-     * and returns them by id. Rows held by another run whose lease has not
-     * ended are left alone.
+     * and returns their state() by id. A VM another holder has is left
+     * alone until that lease ends or that holder is gone.
      *
-     * @return array<int, array<string, mixed>> VM arrays by id
+     * @return array<int, array{vm: array<string, mixed>, synced: ?array, version: int, terminated: bool}>
      */
     public function claim(string $owner, int $leaseSeconds, int $limit = 500): array
     {
-        $now = self::time();
-        $until = self::time($leaseSeconds);
         $q = fn (string $name): string => $this->q($name);
         $candidates = $this->pdo->prepare(
-            "SELECT {$q('id')} FROM {$q($this->table)} WHERE {$q('status')} = ?"
-            . " AND ({$q('locked_until')} IS NULL OR {$q('locked_until')} < ?)"
-            . " ORDER BY {$q('id')} LIMIT " . max(1, $limit)
+            "SELECT {$q('id')}, {$q('locked_by')}, {$q('locked_until')} FROM {$q($this->table)}"
+            . " WHERE {$q('status')} = ? ORDER BY {$q('id')} LIMIT " . max(1, $limit)
         );
-        $candidates->execute([self::QUEUED, $now]);
-        // Each row is taken by a conditional UPDATE of its own: if another
-        // run took it between the SELECT and here, no row changes and the
-        // VM is not ours.
-        $take = $this->pdo->prepare(
-            "UPDATE {$q($this->table)} SET {$q('locked_by')} = ?, {$q('locked_until')} = ?"
-            . " WHERE {$q('id')} = ? AND {$q('status')} = ?"
-            . " AND ({$q('locked_until')} IS NULL OR {$q('locked_until')} < ?)"
-        );
+        $candidates->execute([self::QUEUED]);
+        $now = self::time();
         $claimed = [];
-        foreach ($candidates->fetchAll(PDO::FETCH_COLUMN) as $id) {
-            $take->execute([$owner, $until, (int) $id, self::QUEUED, $now]);
-            if ($take->rowCount() === 1) {
-                $claimed[(int) $id] = $this->get((int) $id);
+        foreach ($candidates->fetchAll(PDO::FETCH_ASSOC) as $candidate) {
+            $holder = $candidate['locked_by'];
+            $free = $holder === null || (string) $candidate['locked_until'] < $now || self::isGone((string) $holder);
+            if ($free && $this->take((int) $candidate['id'], $owner, $leaseSeconds, $holder, self::QUEUED)) {
+                $claimed[(int) $candidate['id']] = $this->state((int) $candidate['id']);
             }
         }
         return $claimed;
     }
 
+    // ------------------------------------------------------------ holding a VM
+
     /**
-     * Ends $owner's hold on the VM and puts its status back to what it
-     * was before it was queued. Does nothing when $owner no longer holds it.
+     * Takes the VM for $owner for $leaseSeconds, if nobody else holds it
+     * (or their lease ended, or they are gone).
+     *
+     * @return string|null null when taken, else who holds it
+     * @throws VmNotFoundException
+     */
+    public function lock(int $id, string $owner, int $leaseSeconds): ?string
+    {
+        $row = $this->row($id) ?? throw new VmNotFoundException($id);
+        $holder = $row['locked_by'];
+        $free = $holder === null || (string) $row['locked_until'] < self::time() || self::isGone((string) $holder);
+        if ($free && $this->take($id, $owner, $leaseSeconds, $holder)) {
+            return null;
+        }
+        return (string) ($this->row($id)['locked_by'] ?? $holder ?? 'another run');
+    }
+
+    /** Extends every lease $owner holds by $leaseSeconds from now. */
+    public function renew(string $owner, int $leaseSeconds): void
+    {
+        $this->execute(
+            "UPDATE {$this->q($this->table)} SET {$this->q('locked_until')} = ? WHERE {$this->q('locked_by')} = ?",
+            [self::time($leaseSeconds), $owner],
+        );
+    }
+
+    /** Records that $owner wrote the VM's records for $vm. Nothing when $owner no longer holds it. */
+    public function wrote(int $id, string $owner, array $vm): void
+    {
+        $this->execute(
+            "UPDATE {$this->q($this->table)} SET {$this->q('synced')} = ? WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
+            [self::json($vm), $id, $owner],
+        );
+    }
+
+    /**
+     * Lets the VM go if what is wanted is still the $version that $owner
+     * synced: its status is restored (or stays queued after a press during
+     * the hold). A terminated VM whose records are gone ($gone) is removed.
+     *
+     * @return string RELEASED, CHANGED (still held: sync the newer version) or LOST (not held any more)
+     */
+    public function finish(int $id, string $owner, int $version, bool $gone = false): string
+    {
+        $q = fn (string $name): string => $this->q($name);
+        $mine = "{$q('id')} = ? AND {$q('locked_by')} = ? AND {$q('version')} = ?";
+        $done = $gone
+            ? $this->execute("DELETE FROM {$q($this->table)} WHERE $mine AND {$q('terminated')} = 1", [$id, $owner, $version])
+            : $this->execute("UPDATE {$q($this->table)} SET {$this->letGo()} WHERE $mine", [self::QUEUED, self::QUEUED, $id, $owner, $version]);
+        if ($done === 1) {
+            return self::RELEASED;
+        }
+        return ($this->row($id)['locked_by'] ?? null) === $owner ? self::CHANGED : self::LOST;
+    }
+
+    /**
+     * Ends $owner's hold on the VM whatever its version, and puts its
+     * status back as finish() does. Does nothing when $owner no longer
+     * holds it.
      */
     public function release(int $id, string $owner): void
     {
-        $q = fn (string $name): string => $this->q($name);
-        $statement = $this->pdo->prepare(
-            "UPDATE {$q($this->table)} SET {$q('status')} = COALESCE({$q('previous_status')}, ''),"
-            . " {$q('previous_status')} = NULL, {$q('locked_by')} = NULL, {$q('locked_until')} = NULL"
-            . " WHERE {$q('id')} = ? AND {$q('locked_by')} = ?"
+        $this->execute(
+            "UPDATE {$this->q($this->table)} SET {$this->letGo()} WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
+            [self::QUEUED, self::QUEUED, $id, $owner],
         );
-        $statement->execute([$id, $owner]);
+    }
+
+    /**
+     * A name for a holder, unique, and telling which process of which host
+     * it is, so that a holder that is gone can be recognised.
+     */
+    public static function newOwner(string $what = 'run'): string
+    {
+        return sprintf('%s:%d:%s:%s', gethostname() ?: 'localhost', getmypid(), $what, bin2hex(random_bytes(4)));
+    }
+
+    /**
+     * Whether $owner (a newOwner() name) is a process of this host that no
+     * longer runs: killed, crashed, or ended without letting go.
+     */
+    public static function isGone(string $owner): bool
+    {
+        if (!preg_match('/^(.+):(\d+):[a-z-]+:[0-9a-f]+$/', $owner, $m) || $m[1] !== (gethostname() ?: 'localhost')) {
+            return false;
+        }
+        $pid = (int) $m[2];
+        if ($pid === getmypid()) {
+            return false;
+        }
+        if (is_dir('/proc/self')) {
+            return !file_exists("/proc/$pid");
+        }
+        // posix_kill(…, 0) fails with ESRCH (3) only for a process that does not exist.
+        return function_exists('posix_kill') && !posix_kill($pid, 0) && posix_get_last_error() === 3;
+    }
+
+    // ------------------------------------------------------------ checks
+
+    /**
+     * The VM's id as this table keeps it.
+     *
+     * @throws InvalidVmException
+     */
+    public static function idOf(array $vm): int
+    {
+        $id = $vm['id'] ?? null;
+        if (is_string($id) && preg_match('/^[1-9][0-9]{0,9}$/', $id)) {
+            $id = (int) $id;
+        }
+        if (!is_int($id) || $id < 1 || $id > 4294967295) {
+            throw new InvalidVmException('VM id must be a whole number from 1 to 4294967295, not ' . self::shown($id));
+        }
+        return $id;
+    }
+
+    /**
+     * Refuses what the extension would not write in full: the rules of
+     * DnsSync::normalizeVm, in one place.
+     *
+     * @throws InvalidVmException with the extension's words
+     */
+    public static function check(array $vm): void
+    {
+        try {
+            DnsSync::normalizeVm($vm);
+        } catch (ConfigException $e) {
+            throw new InvalidVmException($e->getMessage(), 0, $e);
+        }
+    }
+
+    // ------------------------------------------------------------ rows
+
+    /** The SET part that lets a VM go and restores its status (binds QUEUED twice). */
+    private function letGo(): string
+    {
+        $q = fn (string $name): string => $this->q($name);
+        return "{$q('status')} = CASE WHEN {$q('requeued')} = 1 THEN ? WHEN {$q('status')} = ? THEN COALESCE({$q('previous_status')}, '') ELSE {$q('status')} END,"
+            . " {$q('previous_status')} = CASE WHEN {$q('requeued')} = 1 THEN {$q('previous_status')} ELSE NULL END,"
+            . " {$q('requeued')} = 0, {$q('locked_by')} = NULL, {$q('locked_until')} = NULL";
+    }
+
+    /**
+     * One conditional UPDATE: if another holder took the VM since it was
+     * read, no row changes and the VM is not ours.
+     */
+    private function take(int $id, string $owner, int $leaseSeconds, ?string $holder, ?string $status = null): bool
+    {
+        $q = fn (string $name): string => $this->q($name);
+        $sql = "UPDATE {$q($this->table)} SET {$q('locked_by')} = ?, {$q('locked_until')} = ? WHERE {$q('id')} = ?"
+            . ($holder === null
+                ? " AND {$q('locked_by')} IS NULL"
+                : " AND {$q('locked_by')} = ?")
+            . ($status === null ? '' : " AND {$q('status')} = ?");
+        $params = [$owner, self::time($leaseSeconds), $id];
+        if ($holder !== null) {
+            $params[] = $holder;
+        }
+        if ($status !== null) {
+            $params[] = $status;
+        }
+        return $this->execute($sql, $params) === 1;
     }
 
     /** @return array<string, mixed>|null */
@@ -223,6 +434,13 @@ final class VmStore
         $statement->execute([$id]);
         $row = $statement->fetch(PDO::FETCH_ASSOC);
         return $row === false ? null : $row;
+    }
+
+    /** @return list<array<string, mixed>> */
+    private function rows(): array
+    {
+        return $this->pdo->query('SELECT * FROM ' . $this->q($this->table) . ' ORDER BY ' . $this->q('id'))
+            ->fetchAll(PDO::FETCH_ASSOC);
     }
 
     /** The VM array of a row: what save() took, ids and numbers as ints. */
@@ -244,21 +462,33 @@ final class VmStore
         return $vm;
     }
 
+    /** @return array{vm: array<string, mixed>, synced: ?array, version: int, terminated: bool} */
+    private static function stateOf(array $row): array
+    {
+        $synced = $row['synced'] === null ? null : json_decode((string) $row['synced'], true);
+        return [
+            'vm' => self::vmOf($row),
+            'synced' => is_array($synced) ? $synced : null,
+            'version' => (int) $row['version'],
+            'terminated' => (bool) $row['terminated'],
+        ];
+    }
+
     /**
-     * The VM's id as this table keeps it.
+     * The columns of a VM array, checked for what the table can hold.
      *
+     * @return array{name: string, domain: string, fqdn: ?string, ips: string, ttl: ?int}
      * @throws InvalidVmException
      */
-    public static function idOf(array $vm): int
+    private static function columnsOf(array $vm, int $id): array
     {
-        $id = $vm['id'] ?? null;
-        if (is_string($id) && preg_match('/^[1-9][0-9]{0,9}$/', $id)) {
-            $id = (int) $id;
-        }
-        if (!is_int($id) || $id < 1 || $id > 4294967295) {
-            throw new InvalidVmException('VM id must be a whole number from 1 to 4294967295, not ' . self::shown($id));
-        }
-        return $id;
+        return [
+            'name' => self::text($vm, 'name', $id),
+            'domain' => self::text($vm, 'domain', $id),
+            'fqdn' => isset($vm['fqdn']) ? self::text($vm, 'fqdn', $id) : null,
+            'ips' => self::json(self::ips($vm, $id)),
+            'ttl' => isset($vm['ttl']) ? self::whole($vm['ttl'], 'ttl', $id) : null,
+        ];
     }
 
     private static function text(array $vm, string $key, int $id): string
@@ -308,6 +538,11 @@ final class VmStore
         };
     }
 
+    private static function json(mixed $value): string
+    {
+        return json_encode($value, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
+    }
+
     /** UTC `Y-m-d H:i:s`, $offset seconds from now: sorts as text on every driver. */
     private static function time(int $offset = 0): string
     {
@@ -318,15 +553,27 @@ final class VmStore
     {
         $columns = implode(', ', array_map(fn (string $c): string => $this->q($c), array_keys($values)));
         $marks = implode(', ', array_fill(0, count($values), '?'));
-        $this->pdo->prepare('INSERT INTO ' . $this->q($this->table) . " ($columns) VALUES ($marks)")
-            ->execute(array_values($values));
+        $this->execute('INSERT INTO ' . $this->q($this->table) . " ($columns) VALUES ($marks)", array_values($values));
     }
 
     private function update(int $id, array $values): void
     {
-        $set = implode(', ', array_map(fn (string $c): string => $this->q($c) . ' = ?', array_keys($values)));
-        $this->pdo->prepare('UPDATE ' . $this->q($this->table) . " SET $set WHERE " . $this->q('id') . ' = ?')
-            ->execute([...array_values($values), $id]);
+        $this->execute($this->set($values) . ' WHERE ' . $this->q('id') . ' = ?', [...array_values($values), $id]);
+    }
+
+    /** `UPDATE table SET a = ?, b = ?` for the keys of $values. */
+    private function set(array $values): string
+    {
+        return 'UPDATE ' . $this->q($this->table) . ' SET '
+            . implode(', ', array_map(fn (string $c): string => $this->q($c) . ' = ?', array_keys($values)));
+    }
+
+    /** Runs one statement; the rows it changed. */
+    private function execute(string $sql, array $params): int
+    {
+        $statement = $this->pdo->prepare($sql);
+        $statement->execute($params);
+        return $statement->rowCount();
     }
 
     private function q(string $name): string

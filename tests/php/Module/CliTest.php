@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PHPUnit\Framework\TestCase;
+use PuqDns\Module\Cli;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\PowerDnsServer;
 
@@ -241,6 +242,33 @@ final class CliTest extends TestCase
         $this->assertCount(2, $lines);
         $this->assertMatchesRegularExpression('/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d error   create   fwd ERR create A web\.down\./', $lines[0]);
         $this->assertStringEndsWith("create of VM 9 (web.down.{$this->domain}): 1 of 3 operations failed", $lines[1]);
+    }
+
+    public function testHelpIsAnAnswerNotAnError(): void
+    {
+        foreach (['--help', 'help'] as $ask) {
+            [$status, $out, $err] = $this->finish($this->php([dirname(__DIR__, 3) . '/php/bin/puq-dns', $ask]));
+            $this->assertSame([0, Cli::USAGE, ''], [$status, $out, $err], $ask);
+        }
+        $this->assertSame([0, Cli::USAGE, ''], $this->cli('cron', '--help'));
+        // Nothing at all is a usage error.
+        $this->assertSame([2, '', Cli::USAGE], $this->finish($this->php([dirname(__DIR__, 3) . '/php/bin/puq-dns'])));
+    }
+
+    public function testStoredValuesReachTheTerminalWithoutControlCharacters(): void
+    {
+        $this->addZones();
+        // A zone row and a log entry edited by hand.
+        $pdo = new \PDO("sqlite:$this->dir/puq-dns.sqlite");
+        $pdo->exec("UPDATE puq_proxmox_kvm_dns_zones SET zone = 'bad' || char(10) || 'ZONE injected' || char(27) || '[2J' WHERE id = 1");
+        $pdo->exec("INSERT INTO puq_dns_log (created_at, level, action, message) VALUES ('2026-01-01 00:00:00', 'error', 'x', 'one' || char(13) || char(10) || 'two')");
+        [$status, $zones] = $this->cli('zones');
+        [, $log] = $this->cli('log');
+        $this->assertSame(0, $status);
+        $this->assertStringContainsString('bad\nZONE injected\u{1b}[2J', $zones);
+        $this->assertStringContainsString("error   x        one\\r\\ntwo\n", $log);
+        $this->assertDoesNotMatchRegularExpression('/[\x00-\x09\x0b-\x1f\x7f]/', $zones . $log);
+        $this->assertSame(substr_count($zones, "\n"), 2, 'one line per zone');
     }
 
     public function testBadInputIsSaidWithExitStatus2(): void

@@ -31,7 +31,16 @@ trait SqliteDatabase
     {
         $file = tempnam(sys_get_temp_dir(), 'puq-dns-test-');
         $this->sqliteFiles[] = $file;
-        return new PDO("sqlite:$file", null, null, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+        $pdo = new PDO("sqlite:$file", null, null, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+        // As Config::pdo(): a test's own calls wait for another process's write.
+        $pdo->exec('PRAGMA busy_timeout = 5000');
+        return $pdo;
+    }
+
+    /** @return array{dsn: string, user: ?string, password: ?string} the database of this test, for another process's config */
+    protected function databaseConfig(): array
+    {
+        return ['dsn' => 'sqlite:' . end($this->sqliteFiles), 'user' => null, 'password' => null];
     }
 
     protected function dropDatabases(): void
@@ -62,6 +71,13 @@ trait MariaDbDatabase
     protected function newDatabase(): PDO
     {
         return self::$mariadb->freshDatabase();
+    }
+
+    /** @return array{dsn: string, user: ?string, password: ?string} the database of this test, for another process's config */
+    protected function databaseConfig(): array
+    {
+        $server = self::$mariadb;
+        return ['dsn' => $server->dsn($server->lastDatabase()), 'user' => $server->user, 'password' => $server->password];
     }
 
     protected function dropDatabases(): void

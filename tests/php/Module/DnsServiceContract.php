@@ -12,12 +12,14 @@ use PuqDns\Module\WhmcsHooks;
 use PuqDns\Module\WhmcsModuleLog;
 use PuqDns\Module\WhmcsSecretBox;
 use PuqDns\Module\ZoneStore;
+use PuqDns\Tests\CloudflareServer;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\PowerDnsServer;
 
 require_once __DIR__ . '/ModuleTestCase.php';
 require_once __DIR__ . '/WhmcsStandIns.php';
 require_once dirname(__DIR__) . '/PowerDnsServer.php';
+require_once dirname(__DIR__) . '/CloudflareServer.php';
 
 /**
  * What the provisioning module calls (deploy, change package, terminate,
@@ -30,6 +32,8 @@ abstract class DnsServiceContract extends ModuleTestCase
     private const NAME = '5551-1776530141';
 
     private static ?PowerDnsServer $pdns = null;
+    /** For the races: a provider that can hold a request open. */
+    private static ?CloudflareServer $cf = null;
     private static int $counter = 0;
 
     protected ZoneStore $zones;
@@ -52,6 +56,8 @@ abstract class DnsServiceContract extends ModuleTestCase
     {
         self::$pdns?->stop();
         self::$pdns = null;
+        self::$cf?->stop();
+        self::$cf = null;
         parent::tearDownAfterClass();
     }
 
@@ -367,6 +373,279 @@ abstract class DnsServiceContract extends ModuleTestCase
         $this->assertSame([1, 2, 3], array_keys($held));
         $this->assertSame([], $second['vms']);
         $this->assertSame([VmStore::QUEUED, VmStore::QUEUED, VmStore::QUEUED], array_map(fn ($id) => $this->vms->status($id), [1, 2, 3]));
+    }
+
+    // ------------------------------------------------------------ races
+
+    /** The Cloudflare listing route: held to stop a cron run in the middle of its reads. */
+    private const LIST = 'GET /zones/{id}/dns_records';
+    private const BATCH = 'POST /zones/{id}/dns_records/batch';
+
+    /** Moves the forward zone to the fake Cloudflare, whose requests a test can hold; gives its zone id there. */
+    private function forwardOnCloudflare(): string
+    {
+        self::$cf ??= new CloudflareServer();
+        $zoneId = self::$cf->createZone($this->domain);
+        $this->zones->delete(1);
+        $this->zones->create(Fixtures::without(self::$cf->row(0, $this->domain, $zoneId), 'id'));
+        return $zoneId;
+    }
+
+    /** `A content` at the VM's name on the fake Cloudflare. */
+    private function cfA(string $zoneId, int $id = 5551): array
+    {
+        return self::$cf->get($zoneId, $this->fqdn($id));
+    }
+
+    /**
+     * `puq-dns cron` in a process of its own, on this test's database and key.
+     *
+     * @return array{0: resource, 1: array<int, resource>}
+     */
+    private function startCron(string ...$args)
+    {
+        $config = sys_get_temp_dir() . '/puq-dns-race-' . getmypid() . '-' . bin2hex(random_bytes(4)) . '.php';
+        file_put_contents($config, "<?php\nreturn " . var_export([
+            'db' => $this->databaseConfig(),
+            'sodium_key_file' => $this->keyFile,
+            'sync' => ['retries' => 0, 'timeout' => 30, 'connect_timeout' => 2],
+        ], true) . ";\n");
+        $this->cronConfigs[] = $config;
+        $process = proc_open(
+            [PHP_BINARY, '-d', 'extension=' . Fixtures::soPath(), dirname(__DIR__, 3) . '/php/bin/puq-dns', '--config', $config, 'cron', ...$args],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
+            $pipes,
+        );
+        $this->assertIsResource($process);
+        return [$process, $pipes];
+    }
+
+    /** @var list<string> */
+    private array $cronConfigs = [];
+
+    /** @return array{0: int, 1: string} exit status and everything printed */
+    private function finishCron(array $cron): array
+    {
+        [$process, $pipes] = $cron;
+        $printed = stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]);
+        $status = proc_close($process);
+        foreach ($this->cronConfigs as $config) {
+            @unlink($config);
+        }
+        return [$status, $printed];
+    }
+
+    /** A DnsService that leaves its change to the holder at once instead of waiting for it. */
+    private function impatient(): DnsService
+    {
+        return new DnsService($this->zones, $this->vms, $this->log, ['retries' => 0, 'timeout' => 5], 0.0);
+    }
+
+    public function testATerminateDuringACronRunIsNotUndoneByIt(): void
+    {
+        $zoneId = $this->forwardOnCloudflare();
+        $vm = $this->vm([$this->ip('7')]);
+        $this->assertTrue($this->dns->deploy($vm)['ok']);
+        $this->dns->setDnsRecords(5551);
+        self::$cf->hold(self::LIST);
+        $cron = $this->startCron();
+        $this->assertTrue(self::$cf->waitHeld(), 'the cron run is reading the forward zone');
+
+        // The VM is terminated while the run that resyncs it waits on its read.
+        $this->assertNull($this->impatient()->terminate(5551, $this->out()));
+        $this->assertMatchesRegularExpression('/^VM 5551 is held by \S+:\d+:cron:[0-9a-f]+: its delete is left to that holder, which applies it when its own sync ends$/', $this->lines[0]);
+        $this->assertSame(['A ' . $this->ip('7')], $this->cfA($zoneId), 'nothing written meanwhile');
+        self::$cf->release();
+        [$status, $printed] = $this->finishCron($cron);
+
+        $this->assertSame(0, $status, $printed);
+        $this->assertStringContainsString('VM 5551: resync OK (0 created, 0 deleted, 2 unchanged, 0 failed)', $printed);
+        // Then, still holding the VM, the run syncs what is wanted now.
+        $this->assertMatchesRegularExpression(
+            '/\nVM 5551 changed while it was synced: syncing it again\n(VM 5551: (fwd|rev) OK delete .*\n){2}VM 5551: delete OK \(0 created, 2 deleted, 0 unchanged, 0 failed\)\n/',
+            $printed,
+        );
+        $this->assertSame([], $this->cfA($zoneId), 'the run did not write the A record back');
+        $this->assertSame([], $this->ptr('7'));
+        $this->assertNull($this->vms->find(5551), 'forgotten once its records are gone');
+    }
+
+    public function testAPackageChangeDuringACronRunIsNotRevertedByIt(): void
+    {
+        $zoneId = $this->forwardOnCloudflare();
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $this->vms->setStatus(5551, 'active');
+        $this->dns->setDnsRecords(5551);
+        self::$cf->hold(self::LIST);
+        $cron = $this->startCron();
+        $this->assertTrue(self::$cf->waitHeld());
+
+        $new = $this->vm([$this->ip('9')]);
+        $this->assertNull($this->impatient()->changePackage($new, null, $this->out()));
+        $this->assertSame($new, $this->vms->get(5551), 'the change is remembered at once');
+        self::$cf->release();
+        [$status, $printed] = $this->finishCron($cron);
+
+        $this->assertSame(0, $status, $printed);
+        $this->assertStringContainsString('VM 5551: update OK (2 created, 2 deleted, 0 unchanged, 0 failed)', $printed);
+        $this->assertSame(['A ' . $this->ip('9')], $this->cfA($zoneId));
+        $this->assertSame([], $this->ptr('7'), "the old address's PTR is gone");
+        $this->assertSame([$this->fqdn() . '.'], $this->ptr('9'));
+        $this->assertSame(['vm' => $new, 'synced' => $new], array_intersect_key($this->vms->state(5551), ['vm' => 1, 'synced' => 1]));
+        $this->assertSame('active', $this->vms->status(5551));
+    }
+
+    public function testALifecycleCallWaitsForAShortHolderInsteadOfLeavingItsChange(): void
+    {
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $other = VmStore::newOwner('update');
+        $this->assertNull($this->vms->lock(5551, $other, 600));
+        // The other holder lets go after 300 ms, within the lock wait.
+        $pid = pcntl_fork();
+        if ($pid === 0) {
+            // A connection of its own: the parent's stays the parent's.
+            $db = $this->databaseConfig();
+            usleep(300_000);
+            (new VmStore(new \PDO($db['dsn'], $db['user'], $db['password'])))->release(5551, $other);
+            posix_kill(getmypid(), SIGKILL);   // no PHPUnit shutdown in the child
+        }
+        $result = (new DnsService($this->zones, $this->vms, $this->log, ['retries' => 0], 5.0))->terminate(5551, $this->out());
+        pcntl_waitpid($pid, $status);
+
+        $this->assertTrue($result['ok'] ?? false, json_encode($this->lines));
+        $this->assertSame([], $this->a());
+        $this->assertNull($this->vms->find(5551));
+    }
+
+    public function testPressingSetDnsRecordsDuringTheRunKeepsTheVmQueuedForTheNextRun(): void
+    {
+        $zoneId = $this->forwardOnCloudflare();
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $this->vms->setStatus(5551, 'active');
+        $this->dns->setDnsRecords(5551);
+        self::$cf->hold(self::LIST);
+        $cron = $this->startCron();
+        $this->assertTrue(self::$cf->waitHeld());
+        $this->dns->setDnsRecords(5551);   // pressed again: someone changed DNS by hand meanwhile
+        self::$cf->seed($zoneId, 'A', $this->fqdn(), '203.0.113.66', 300);
+        self::$cf->release();
+        [$status, $printed] = $this->finishCron($cron);
+
+        $this->assertSame(0, $status, $printed);
+        $this->assertSame(VmStore::QUEUED, $this->vms->status(5551), 'the press is kept for the next run');
+        $run = $this->dns->runQueue($this->out(), 'next-run');
+        $this->assertSame([5551], $run['ok']);
+        $this->assertSame(['A ' . $this->ip('7')], $this->cfA($zoneId));
+        $this->assertSame('active', $this->vms->status(5551));
+    }
+
+    public function testALongRunRenewsItsHoldSoNoSecondRunTakesItsVms(): void
+    {
+        $this->forwardOnCloudflare();
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $this->dns->setDnsRecords(5551);
+        self::$cf->hold(self::LIST);
+        $cron = $this->startCron('--lease', '2');
+        $this->assertTrue(self::$cf->waitHeld());
+        // Longer than the lease: only its renewal keeps the VM the run's.
+        sleep(3);
+        $second = $this->dns->runQueue($this->out(), 'second-run');
+        $held = $this->vms->all()[0];
+        self::$cf->release();
+        [$status, $printed] = $this->finishCron($cron);
+
+        $this->assertSame([], $second['vms'], 'the second run took nothing');
+        $this->assertMatchesRegularExpression('/:\d+:cron:[0-9a-f]+$/', (string) $held['locked_by']);
+        $this->assertGreaterThanOrEqual(gmdate('Y-m-d H:i:s'), $held['locked_until']);
+        $this->assertSame(0, $status, $printed);
+        $this->assertSame('', $this->vms->status(5551));
+    }
+
+    public function testACronRunKilledInTheMiddleIsFinishedByTheNextRun(): void
+    {
+        $zoneId = $this->forwardOnCloudflare();
+        foreach ([1, 2, 3] as $id) {
+            $this->dns->deploy($this->vm([$this->ip((string) $id)], $id));
+            $this->vms->setStatus($id, 'active');
+        }
+        // Drift for the run to repair: a stale A record, a lost PTR.
+        self::$cf->seed($zoneId, 'A', $this->fqdn(1), '203.0.113.66', 300);
+        self::$pdns->put($this->rev4, $this->rev4PtrName('2'), 'PTR', []);
+        foreach ([1, 2, 3] as $id) {
+            $this->dns->setDnsRecords($id);
+        }
+        // Killed while its write to the forward zone is on the wire.
+        self::$cf->hold(self::BATCH);
+        $cron = $this->startCron();
+        $this->assertTrue(self::$cf->waitHeld());
+        proc_terminate($cron[0], 9);
+        [$status] = $this->finishCron($cron);
+        $this->assertNotSame(0, $status);
+        foreach ([1, 2, 3] as $id) {
+            $this->assertSame(VmStore::QUEUED, $this->vms->status($id), "VM $id is still queued");
+        }
+        self::$cf->release();
+
+        // The next run takes the dead run's VMs at once, not after its lease.
+        $run = $this->dns->runQueue($this->out());
+        $this->assertSame([1, 2, 3], $run['ok'], implode("\n", $this->lines));
+        foreach ([1, 2, 3] as $id) {
+            $this->assertSame(['A ' . $this->ip((string) $id)], $this->cfA($zoneId, $id), "VM $id");
+            $this->assertSame([$this->fqdn($id) . '.'], $this->ptr((string) $id), "VM $id");
+            $this->assertSame('active', $this->vms->status($id));
+        }
+    }
+
+    // ------------------------------------------------------------ bad VM arrays
+
+    public function testAVmArrayTheExtensionRefusesNeverReplacesTheRememberedOne(): void
+    {
+        $good = $this->vm([$this->ip('7')]);
+        $this->dns->deploy($good);
+        $this->assertNull($this->dns->changePackage(['name' => 'web 1'] + $this->vm([$this->ip('9')]), null, $this->out()));
+        $this->assertNull($this->dns->changePackage(['ttl' => 0] + $this->vm([$this->ip('9')]), null, $this->out()));
+        $this->assertNull($this->dns->deploy($this->vm([['ip' => $this->ip('9'), 'reverse' => "a.example.com.\n@ IN NS ns.evil."]]), $this->out()));
+        $this->assertSame([
+            'ERR update of VM 5551 did not run: VM 5551: name "web 1" contains \' \', which a DNS name cannot hold',
+            'ERR update of VM 5551 did not run: VM 5551: ttl 0 is out of range (1 to 2147483647)',
+            'ERR create of VM 5551 did not run: VM 5551: ips[0].reverse: the reverse name for ' . $this->ip('9')
+                . ' "a.example.com.\\n@ IN NS ns.evil." contains \'\\n\', which a DNS name cannot hold',
+        ], $this->lines);
+        $this->assertSame(array_map(static fn (string $line): array => ['error', str_contains($line, 'create') ? 'create' : 'update', 5551, null, substr($line, 4)], $this->lines), $this->logged());
+        $this->assertSame($good, $this->vms->get(5551));
+        $this->assertSame([$this->ip('7')], $this->a(), 'DNS untouched');
+
+        // Terminate by id still finds the VM and its records.
+        $this->assertTrue($this->dns->terminate(5551)['ok']);
+        $this->assertSame([], $this->a());
+        $this->assertSame([], $this->ptr('7'));
+    }
+
+    public function testATerminateWithARefusedArrayDeletesTheRememberedVm(): void
+    {
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        $result = $this->dns->terminate(['name' => 'web 1'] + $this->vm([]), $this->out());
+
+        $this->assertTrue($result['ok']);
+        $warning = 'VM 5551: the VM given to terminate is refused (VM 5551: name "web 1" contains \' \', which a DNS name cannot hold); the remembered VM is terminated';
+        $this->assertSame($warning, $this->lines[0]);
+        $this->assertSame([['warning', 'delete', 5551, null, $warning]], $this->logged());
+        $this->assertSame([], $this->a());
+        $this->assertSame([], $this->ptr('7'));
+        $this->assertNull($this->vms->find(5551));
+    }
+
+    public function testLinesCarryNoControlCharactersFromStoredValues(): void
+    {
+        $this->dns->deploy($this->vm([$this->ip('7')]));
+        // A row edited by hand.
+        $this->pdo->prepare('UPDATE ' . $this->q(Schema::VMS) . ' SET ' . $this->q('name') . ' = ?')->execute(["evil\n\e[2Jname"]);
+        $this->dns->setDnsRecords(5551);
+        $this->dns->runQueue($this->out(), 'cron-test');
+        foreach ($this->lines as $line) {
+            $this->assertDoesNotMatchRegularExpression('/[\x00-\x1f\x7f]/', $line);
+        }
+        $this->assertSame('VM 5551: set DNS records for evil\n\u{1b}[2Jname.' . $this->domain, $this->lines[0]);
     }
 
     // ------------------------------------------------------------ WHMCS

@@ -55,8 +55,19 @@ final class MariaDbServer
 
     public function connect(string $database): PDO
     {
-        $dsn = "mysql:host=127.0.0.1;port={$this->port};charset=utf8mb4" . ($database === '' ? '' : ";dbname=$database");
-        return new PDO($dsn, $this->user, $this->password, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+        return new PDO($this->dsn($database), $this->user, $this->password, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+    }
+
+    /** The DSN of one of its databases, for a config file that another process reads. */
+    public function dsn(string $database): string
+    {
+        return "mysql:host=127.0.0.1;port={$this->port};charset=utf8mb4" . ($database === '' ? '' : ";dbname=$database");
+    }
+
+    /** The name freshDatabase() gave last. */
+    public function lastDatabase(): string
+    {
+        return 'puq_dns_test_' . $this->databases;
     }
 
     private static function script(): string

@@ -24,6 +24,8 @@ abstract class ModuleTestCase extends TestCase
 
     protected PDO $pdo;
     protected SodiumSecretBox $box;
+    /** The sodium key of $box, for another process's config. */
+    protected string $keyFile;
     private string $keyDir;
 
     abstract protected static function startDatabaseServer(): void;
@@ -33,6 +35,9 @@ abstract class ModuleTestCase extends TestCase
     abstract protected function newDatabase(): PDO;
 
     abstract protected function dropDatabases(): void;
+
+    /** @return array{dsn: string, user: ?string, password: ?string} */
+    abstract protected function databaseConfig(): array;
 
     public static function setUpBeforeClass(): void
     {
@@ -48,7 +53,8 @@ abstract class ModuleTestCase extends TestCase
     {
         $this->pdo = $this->newDatabase();
         $this->keyDir = sys_get_temp_dir() . '/puq-dns-key-' . getmypid() . '-' . bin2hex(random_bytes(4));
-        $this->box = SodiumSecretBox::fromKeyFile($this->keyDir . '/secret.key');
+        $this->keyFile = $this->keyDir . '/secret.key';
+        $this->box = SodiumSecretBox::fromKeyFile($this->keyFile);
     }
 
     protected function tearDown(): void

@@ -23,7 +23,7 @@ abstract class SchemaContract extends ModuleTestCase
             'admin_password', 'user', 'api_key', 'server_id', 'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at',
         ], Schema::existingColumns($this->pdo, Schema::ZONES));
         $this->assertSame(
-            ['id', 'name', 'domain', 'fqdn', 'ips', 'ttl', 'status', 'previous_status', 'locked_by', 'locked_until'],
+            ['id', 'name', 'domain', 'fqdn', 'ips', 'ttl', 'status', 'previous_status', 'locked_by', 'locked_until', 'synced', 'version', 'terminated', 'requeued'],
             Schema::existingColumns($this->pdo, Schema::VMS),
         );
         $this->assertSame(
@@ -78,6 +78,31 @@ abstract class SchemaContract extends ModuleTestCase
         $this->assertSame(['legacy', '120', 'powerdns'], [$this->rawZone(1)['notes'], $this->rawZone(1)['ttl'], $this->rawZone(1)['type']]);
         // A new zone in the old table, with a value for the column only that table has.
         $this->assertSame(2, $store->create(['zone' => 'example.com', 'type' => 'powerdns', 'server_url' => 'http://127.0.0.1:1', 'api_key' => 'k2', 'notes' => 'new'])['id']);
+    }
+
+    public function testInstallUpgradesTheVmsTableOfTheLastVersionAndItsRowsStayUsable(): void
+    {
+        // The VMs table as the version before it knew synced/version/terminated/requeued.
+        $q = fn (string $n) => $this->q($n);
+        $id = $this->driver() === 'mysql' ? 'INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+        $this->pdo->exec('CREATE TABLE ' . $q(Schema::VMS) . " ({$q('id')} $id, {$q('name')} VARCHAR(255) NOT NULL,"
+            . " {$q('domain')} VARCHAR(255) NOT NULL, {$q('fqdn')} VARCHAR(255) NULL, {$q('ips')} TEXT NOT NULL, {$q('ttl')} INT NULL,"
+            . " {$q('status')} VARCHAR(64) NOT NULL DEFAULT '', {$q('previous_status')} VARCHAR(64) NULL,"
+            . " {$q('locked_by')} VARCHAR(255) NULL, {$q('locked_until')} DATETIME NULL)");
+        $this->pdo->prepare('INSERT INTO ' . $q(Schema::VMS) . ' (id, name, domain, ips, status) VALUES (?, ?, ?, ?, ?)')
+            ->execute([12, 'web-12', 'puqcloud.com', '["192.0.2.7"]', 'active']);
+
+        Schema::install($this->pdo);
+        Schema::install($this->pdo);
+
+        $this->assertSame(Schema::columns(Schema::VMS), Schema::existingColumns($this->pdo, Schema::VMS));
+        $vms = new \PuqDns\Module\VmStore($this->pdo);
+        $old = ['id' => 12, 'name' => 'web-12', 'domain' => 'puqcloud.com', 'ips' => ['192.0.2.7']];
+        $this->assertSame(['vm' => $old, 'synced' => null, 'version' => 0, 'terminated' => false], $vms->state(12));
+        // Its VM was the one written: a package change removes its records.
+        $vms->save(['ips' => ['192.0.2.9']] + $old);
+        $this->assertSame($old, $vms->state(12)['synced']);
+        $this->assertSame('active', $vms->status(12));
     }
 
     public function testTheVmAndLogTablesHoldWhatTheCronTaskWrites(): void
