@@ -12,8 +12,10 @@ namespace PuqDns\Module;
  * suggested is ignored by nginx and most php-fpm setups: the client's
  * address (REMOTE_ADDR only; a forwarded-for header is whatever the client
  * says) must be in the allowlist, and when a token is configured it must
- * come in `Authorization: Bearer …` or `X-Puq-Dns-Token`. Anything else
- * gets 403. An empty allowlist allows nobody.
+ * come in `Authorization: Bearer …` or `X-Puq-Dns-Token`. A request from
+ * the loopback that carries Forwarded, X-Forwarded-For or X-Real-IP came
+ * through a proxy on this host, which makes every client look local: it is
+ * refused. Anything else gets 403. An empty allowlist allows nobody.
  */
 final class DnsEndpoint
 {
@@ -46,8 +48,18 @@ final class DnsEndpoint
         if (!in_array($request->method, ['GET', 'HEAD'], true)) {
             return Response::error(405, 'dns.php answers GET only', null, ['Allow' => 'GET, HEAD']);
         }
-        if (!$this->allowed((string) ($server['REMOTE_ADDR'] ?? ''))) {
+        $client = (string) ($server['REMOTE_ADDR'] ?? '');
+        if (!$this->allowed($client)) {
             return Response::error(403, 'forbidden');
+        }
+        if (self::isLoopback($client) && self::forwardedBy($request) !== null) {
+            // A reverse proxy on this host makes every client 127.0.0.1 or
+            // ::1; the header naming the real client is whatever that client
+            // wrote, so such a request cannot be judged here.
+            return Response::error(403, sprintf(
+                'forbidden: a request from the loopback that carries %s came through a proxy on this host; dns.php decides by the client address alone, so call it directly or allow the clients in the proxy',
+                self::forwardedBy($request),
+            ));
         }
         if ($this->token !== null && !hash_equals($this->token, self::tokenOf($request) ?? '')) {
             return Response::error(403, 'forbidden');
@@ -55,15 +67,43 @@ final class DnsEndpoint
         return new Response(200, $this->vms->dnsMap());
     }
 
-    private function allowed(string $address): bool
+    /** The headers a proxy names the real client in. */
+    private const FORWARDED_HEADERS = ['Forwarded', 'X-Forwarded-For', 'X-Real-IP'];
+
+    private static function forwardedBy(Request $request): ?string
+    {
+        foreach (self::FORWARDED_HEADERS as $header) {
+            if ($request->header($header) !== null) {
+                return $header;
+            }
+        }
+        return null;
+    }
+
+    private static function isLoopback(string $address): bool
+    {
+        $packed = self::packed($address);
+        return $packed !== null && ($packed === str_repeat("\0", 15) . "\1" || (strlen($packed) === 4 && $packed[0] === "\x7f"));
+    }
+
+    /** The address as bytes, an IPv4 client seen through an IPv6 socket (::ffff:192.0.2.1) as IPv4. */
+    private static function packed(string $address): ?string
     {
         $packed = @inet_pton($address);
         if ($packed === false) {
-            return false;
+            return null;
         }
-        // An IPv4 client seen through an IPv6 socket (::ffff:192.0.2.1).
         if (strlen($packed) === 16 && str_starts_with($packed, str_repeat("\0", 10) . "\xff\xff")) {
             $packed = substr($packed, 12);
+        }
+        return $packed;
+    }
+
+    private function allowed(string $address): bool
+    {
+        $packed = self::packed($address);
+        if ($packed === null) {
+            return false;
         }
         foreach ($this->networks as [$network, $bits]) {
             if (strlen($network) === strlen($packed) && self::prefix($packed, $bits) === $network) {

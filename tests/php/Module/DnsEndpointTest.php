@@ -32,6 +32,33 @@ final class DnsEndpointTest extends TestCase
         return [$response->status, $response->json()];
     }
 
+    /** @return array<string, array{0: string, 1: string}> */
+    public static function proxiedHeaders(): array
+    {
+        return [
+            'X-Forwarded-For' => ['HTTP_X_FORWARDED_FOR', 'X-Forwarded-For'],
+            'Forwarded' => ['HTTP_FORWARDED', 'Forwarded'],
+            'X-Real-IP' => ['HTTP_X_REAL_IP', 'X-Real-IP'],
+        ];
+    }
+
+    /** @dataProvider proxiedHeaders */
+    public function testARequestFromTheLoopbackThroughAProxyIsRefused(string $key, string $header): void
+    {
+        foreach (['127.0.0.1', '::1', '::ffff:127.0.0.1', '127.1.2.3'] as $remote) {
+            [$status, $json] = $this->answer(['127.0.0.0/8', '::1'], $remote, [$key => '203.0.113.9']);
+            $this->assertSame(403, $status, $remote);
+            $this->assertSame(
+                ['ok' => false, 'error' => "forbidden: a request from the loopback that carries $header came through a proxy on this host; "
+                    . 'dns.php decides by the client address alone, so call it directly or allow the clients in the proxy'],
+                json_decode($json, true),
+            );
+        }
+        // Straight from the loopback, or from an allowed client that names another: the address decides.
+        $this->assertSame(200, $this->answer(['127.0.0.1'], '127.0.0.1')[0]);
+        $this->assertSame(200, $this->answer(['192.0.2.10'], '192.0.2.10', [$key => '127.0.0.1'])[0]);
+    }
+
     public function testAnAllowedClientGetsEveryAddress(): void
     {
         [$status, $json] = $this->answer(['192.0.2.10', '10.0.0.0/8'], '10.20.30.40');
