@@ -246,9 +246,12 @@ TXT;
             $command[] = '-d';
             $command[] = "extension=$extension";
         }
-        array_push($command, '-S', "127.0.0.1:$port", '-t', dirname(__DIR__) . '/public');
+        // The router serves the page, its API and assets only (no dns.php),
+        // and only to requests for this server's own host name.
+        array_push($command, '-S', "127.0.0.1:$port", '-t', dirname(__DIR__) . '/public', dirname(__DIR__) . '/bin/serve-router.php');
         $this->say("DNS Zones page: http://127.0.0.1:$port/zones.php (sign in with the admin_token of $configFile); Ctrl-C stops it");
         putenv("PUQ_DNS_CONFIG=$configFile");
+        putenv("PUQ_DNS_SERVE_PORT=$port");
         if (function_exists('pcntl_exec')) {
             pcntl_exec($command[0], array_slice($command, 1));
         }

@@ -313,6 +313,23 @@ final class CliTest extends TestCase
             $list = json_decode($get('/zones-api.php?action=list', 'Authorization: Bearer cli-admin-token-0123456789'), true);
             $this->assertSame([$this->domain, $this->rev4], array_column($list['zones'], 'zone'));
             $this->assertSame(['__KEEP__', '__KEEP__'], array_column($list['zones'], 'api_key'));
+            $this->assertStringContainsString('.puq-dns-zones', $get('/assets/zones.css'));
+            $status = function (string $path, string $headers = '') use ($port): string {
+                $context = stream_context_create(['http' => ['header' => $headers, 'ignore_errors' => true, 'timeout' => 5, 'follow_location' => 0]]);
+                $body = (string) @file_get_contents("http://127.0.0.1:$port$path", false, $context);
+                return $http_response_header[0] . ' ' . $body;
+            };
+            // dns.php (allowlisted for the loopback in many configs) is not served here, nor anything else in php/public.
+            $this->assertSame('HTTP/1.1 404 Not Found {"ok":false,"error":"not found: puq-dns serve serves the DNS Zones page only (/zones.php)"}', $status('/dns.php'));
+            $this->assertStringStartsWith('HTTP/1.1 404 Not Found', $status('/zones.php/../dns.php'));
+            $this->assertStringStartsWith('HTTP/1.1 404 Not Found', $status('/DNS.php'));
+            $this->assertStringStartsWith('HTTP/1.1 302 Found', $status('/'));
+            // A page whose name was rebound to 127.0.0.1 sends its own Host.
+            $this->assertSame(
+                'HTTP/1.1 403 Forbidden {"ok":false,"error":"this server answers only to http://127.0.0.1:' . $port . '/ (the request asked for host \"evil.example\")"}',
+                $status('/zones-api.php?action=list', "Host: evil.example\r\nAuthorization: Bearer cli-admin-token-0123456789"),
+            );
+            $this->assertStringStartsWith('HTTP/1.1 200 OK', $status('/zones.php', "Host: localhost:$port"));
         } finally {
             proc_terminate($process, 9);
             proc_close($process);
