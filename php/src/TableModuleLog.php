@@ -75,23 +75,17 @@ final class TableModuleLog implements ModuleLog
     }
 
     /**
-     * Each secret, and its JSON-escaped form (the context is JSON), replaced
+     * Each secret, and its JSON-escaped forms (the context is JSON), replaced
      * by the mask.
      *
      * @param list<string> $secrets
      */
     private static function blank(string $text, array $secrets): string
     {
-        foreach ($secrets as $secret) {
-            if ($secret === '') {
-                continue;
-            }
-            $escaped = substr((string) json_encode($secret, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE), 1, -1);
-            foreach (array_unique([$secret, $escaped]) as $form) {
-                $text = mb_strlen($form) < self::WHOLE_WORD_BELOW
-                    ? (string) preg_replace('/(?<![\p{L}\p{N}])' . preg_quote($form, '/') . '(?![\p{L}\p{N}])/u', self::MASK, $text)
-                    : str_replace($form, self::MASK, $text);
-            }
+        foreach (SecretForms::of($secrets) as $form) {
+            $text = mb_strlen($form) < self::WHOLE_WORD_BELOW
+                ? (string) preg_replace('/(?<![\p{L}\p{N}])' . preg_quote($form, '/') . '(?![\p{L}\p{N}])/u', self::MASK, $text)
+                : str_replace($form, self::MASK, $text);
         }
         return $text;
     }

@@ -6,9 +6,9 @@ namespace PuqDns\Module;
 
 /**
  * WHMCS's module log (Utilities → Logs → Module Log) through its
- * logModuleCall(). The secrets go in its replacement list, so WHMCS blanks
- * them in whatever it stores, on top of the extension never putting them
- * in a result.
+ * logModuleCall(). The secrets go in its replacement list, as they are and
+ * JSON-escaped, so WHMCS blanks them in whatever it stores, on top of the
+ * extension never putting them in a result.
  */
 final class WhmcsModuleLog implements ModuleLog
 {
@@ -33,7 +33,8 @@ final class WhmcsModuleLog implements ModuleLog
             json_encode($request, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRETTY_PRINT | JSON_INVALID_UTF8_SUBSTITUTE),
             $entry->message,
             $entry->message,
-            array_values(array_filter($secrets, static fn (string $s): bool => $s !== '')),
+            // The raw secret and its JSON-escaped forms: the request is JSON.
+            SecretForms::of($secrets),
         );
     }
 }

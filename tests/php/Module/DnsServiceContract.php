@@ -653,7 +653,10 @@ abstract class DnsServiceContract extends ModuleTestCase
     public function testWhmcsModuleLogGetsTheSecretsInItsReplacementList(): void
     {
         $GLOBALS['whmcs_module_log'] = [];
-        $this->zones->create(['type' => 'powerdns', 'zone' => "sub.{$this->domain}", 'server_url' => Fixtures::DEAD_URL, 'api_key' => 'dead-server-key-0123456789']);
+        // A key with characters that JSON escapes: the request is JSON, so
+        // WHMCS must blank its escaped forms too.
+        $deadKey = 'dead/"server\\key-0123456789';
+        $this->zones->create(['type' => 'powerdns', 'zone' => "sub.{$this->domain}", 'server_url' => Fixtures::DEAD_URL, 'api_key' => $deadKey]);
         $dns = new DnsService($this->zones, $this->vms, new WhmcsModuleLog(), ['retries' => 0]);
         $dns->deploy(['fqdn' => "web.sub.{$this->domain}"] + $this->vm([$this->ip('7')]));
 
@@ -662,7 +665,10 @@ abstract class DnsServiceContract extends ModuleTestCase
         foreach ($calls as $call) {
             $this->assertSame('puqProxmoxKVM', $call['module']);
             $this->assertSame('DNS create', $call['action']);
-            $this->assertEqualsCanonicalizing([self::$pdns->key, 'dead-server-key-0123456789'], $call['replaceVars']);
+            $this->assertEqualsCanonicalizing(
+                [self::$pdns->key, $deadKey, 'dead/\\"server\\\\key-0123456789', 'dead\\/\\"server\\\\key-0123456789'],
+                $call['replaceVars'],
+            );
         }
         $request = json_decode($calls[0]['request'], true);
         $this->assertSame(['error', 5551, 3], [$request['level'], $request['vm'], $request['zone']]);
