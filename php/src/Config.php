@@ -50,9 +50,8 @@ final class Config
         if (!is_array($db) || !is_string($db['dsn'] ?? null) || $db['dsn'] === '') {
             throw new ConfigFileException("the config has no db['dsn']");
         }
-        if (preg_match('{^sqlite:(?!:memory:)(.+)$}', $db['dsn'], $m) && !is_dir(dirname($m[1]))) {
-            // A fresh install's data directory, private to the web server's user.
-            @mkdir(dirname($m[1]), 0700, true);
+        if (preg_match('{^sqlite:(?!:memory:)(.+)$}', $db['dsn'], $m)) {
+            self::createPrivately($m[1]);
         }
         $pdo = new PDO($db['dsn'], $db['user'] ?? null, $db['password'] ?? null, [
             PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION,
@@ -65,6 +64,32 @@ final class Config
             $pdo->exec("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci");
         }
         return $pdo;
+    }
+
+    /**
+     * A fresh install's data directory (0700) and SQLite file (0600),
+     * whatever the umask: the file holds the sealed credentials, the VMs
+     * and the log. SQLite gives its journal the database file's mode.
+     * An existing file is left as it is.
+     */
+    private static function createPrivately(string $file): void
+    {
+        if (!is_dir(dirname($file))) {
+            @mkdir(dirname($file), 0700, true);
+        }
+        if (file_exists($file)) {
+            return;
+        }
+        $umask = umask(0077);
+        try {
+            // 'x': only this process creates it; another one that won the race made it just as private.
+            $handle = @fopen($file, 'x');
+            if ($handle !== false) {
+                fclose($handle);
+            }
+        } finally {
+            umask($umask);
+        }
     }
 
     /** WHMCS's encrypt()/decrypt() when loaded, else sodium with `sodium_key_file`. */

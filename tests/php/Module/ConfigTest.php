@@ -77,4 +77,22 @@ final class ConfigTest extends TestCase
         $this->assertSame(\PDO::ERRMODE_EXCEPTION, $pdo->getAttribute(\PDO::ATTR_ERRMODE));
         $this->assertSame('5000', (string) $pdo->query('PRAGMA busy_timeout')->fetchColumn());
     }
+
+    public function testASqliteDatabaseFileIsCreatedReadableByItsOwnerOnlyWhateverTheUmask(): void
+    {
+        $umask = umask(0022);
+        try {
+            mkdir($this->dir . '/existing');
+            $file = $this->dir . '/existing/zones.sqlite';
+            $pdo = (new Config(['db' => ['dsn' => "sqlite:$file"]]))->pdo();
+            Schema::install($pdo);
+            $this->assertSame('0600', sprintf('%04o', fileperms($file) & 0777));
+            // The journal of a write is as private as its database.
+            $pdo->exec('PRAGMA journal_mode = PERSIST');
+            $pdo->exec("INSERT INTO puq_dns_log (created_at, level, action, message) VALUES ('2026-01-01 00:00:00', 'info', 'x', 'y')");
+            $this->assertSame('0600', sprintf('%04o', fileperms("$file-journal") & 0777));
+        } finally {
+            umask($umask);
+        }
+    }
 }
