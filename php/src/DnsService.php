@@ -97,9 +97,11 @@ final class DnsService
      */
     public function changePackage(array $new, ?array $old = null, ?callable $out = null): ?array
     {
-        return $this->lifecycle('update', $new, $out, function () use ($new, $old): int {
-            if ($old !== null) {
-                VmStore::check($old);
+        return $this->lifecycle('update', $new, $out, function () use ($new, $old, $out): int {
+            if ($old !== null && !self::isValid($old)) {
+                // The new VM's records matter more than the old one's leftovers.
+                self::say($out, 'VM ' . VmStore::idOf($new) . ': the old VM given is refused and left out; the remembered one stands for it');
+                $old = null;
             }
             $this->vms->save($new, $old);
             return VmStore::idOf($new);

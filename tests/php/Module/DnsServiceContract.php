@@ -621,6 +621,22 @@ abstract class DnsServiceContract extends ModuleTestCase
         $this->assertSame([], $this->ptr('7'));
     }
 
+    public function testAPackageChangeOfAVmNeverWrittenHereRemovesWhatTheOldVmHad(): void
+    {
+        // Deployed before puq_dns was installed: only the hook knows the old VM.
+        self::$pdns->put($this->rev4, $this->rev4PtrName('7'), 'PTR', [$this->fqdn() . '.']);
+        $result = $this->dns->changePackage($this->vm([$this->ip('9')]), $this->vm([$this->ip('7')]));
+        $this->assertSame('update', $result['action']);
+        $this->assertSame([], $this->ptr('7'));
+        $this->assertSame([$this->fqdn() . '.'], $this->ptr('9'));
+
+        // An old VM the extension refuses is left out; the new one is still written.
+        $result = $this->dns->changePackage($this->vm([$this->ip('10')], 77), ['name' => 'bad name'] + $this->vm([$this->ip('7')], 77), $this->out());
+        $this->assertTrue($result['ok']);
+        $this->assertSame('VM 77: the old VM given is refused and left out; the remembered one stands for it', $this->lines[0]);
+        $this->assertSame([$this->ip('10')], $this->a(77));
+    }
+
     public function testATerminateWithARefusedArrayDeletesTheRememberedVm(): void
     {
         $this->dns->deploy($this->vm([$this->ip('7')]));
