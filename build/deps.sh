@@ -15,6 +15,8 @@ packages=(
     openssl
     # The PHP module layer's tests: a private MariaDB server and PDO's driver.
     mariadb-server php-mysql
+    # The WHMCS stand-in (tests/whmcs): the real Illuminate Capsule WHMCS uses.
+    php-illuminate-database
     # The DNS Zones page's browser test (tests/browser): Debian's Chromium,
     # driven headless by playwright-core from npm (which downloads no
     # browser of its own); chromedriver for WebDriver use; Node.js to run it.

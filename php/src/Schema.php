@@ -147,6 +147,19 @@ final class Schema
     }
 
     /**
+     * Drops every table of the module: its zones (with their sealed
+     * credentials), VMs and log. Only on request (the WHMCS addon's
+     * "Delete data on deactivate"); nothing else ever drops anything.
+     */
+    public static function uninstall(PDO $pdo): void
+    {
+        $driver = self::driver($pdo);
+        foreach (self::tables() as $table) {
+            $pdo->exec('DROP TABLE IF EXISTS ' . self::quoteName($driver, $table));
+        }
+    }
+
+    /**
      * The statements that create one table (and, on SQLite, its indexes)
      * from nothing.
      *

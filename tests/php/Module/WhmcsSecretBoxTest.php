@@ -12,17 +12,19 @@ use PuqDns\Tests\Fixtures;
 
 require_once __DIR__ . '/WhmcsStandIns.php';
 
-/** Inside WHMCS, secrets are sealed with WHMCS's encrypt()/decrypt(). */
+/** Inside WHMCS, secrets are sealed through WHMCS's localAPI EncryptPassword / DecryptPassword. */
 final class WhmcsSecretBoxTest extends TestCase
 {
-    public function testSealsWithWhmcsEncryptAndOpensWithDecrypt(): void
+    public function testSealsWithEncryptPasswordAndOpensWithDecryptPassword(): void
     {
+        \PuqDns\Tests\Whmcs\Whmcs::$apiCalls = [];
         $this->assertTrue(WhmcsSecretBox::available());
         $box = new WhmcsSecretBox();
         $sealed = $box->seal(Fixtures::CF_TOKEN);
-        $this->assertSame(\encrypt(Fixtures::CF_TOKEN), $sealed);
+        $this->assertSame(\localAPI('EncryptPassword', ['password2' => Fixtures::CF_TOKEN])['password'], $sealed);
         $this->assertStringNotContainsString(Fixtures::CF_TOKEN, $sealed);
         $this->assertSame(Fixtures::CF_TOKEN, $box->open($sealed));
+        $this->assertSame(['EncryptPassword', 'EncryptPassword', 'DecryptPassword'], \PuqDns\Tests\Whmcs\Whmcs::$apiCalls, 'the documented API, not the bare functions');
     }
 
     public function testWhatDecryptCannotOpenIsRefused(): void
@@ -32,7 +34,7 @@ final class WhmcsSecretBoxTest extends TestCase
             $this->fail('no SecretBoxException was thrown');
         } catch (SecretBoxException $e) {
             $this->assertSame(
-                'WHMCS decrypt() cannot open the stored value: it was encrypted by another WHMCS installation (another cc_encryption_hash) or is damaged',
+                'WHMCS DecryptPassword cannot open the stored value: it was encrypted by another WHMCS installation (another cc_encryption_hash) or is damaged',
                 $e->getMessage(),
             );
         }
