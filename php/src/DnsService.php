@@ -154,11 +154,12 @@ final class DnsService
     /**
      * What create, delete or resync would do, changing nothing. An admin
      * tool, so it throws (ConfigException, VmNotFoundException) instead of
-     * logging.
+     * logging. $options override the service's DnsSync options (a page an
+     * admin waits for wants short timeouts).
      */
-    public function plan(string $action, array|int $vm): array
+    public function plan(string $action, array|int $vm, array $options = []): array
     {
-        return $this->session(null)->sync->plan($action, is_int($vm) ? $this->vms->get($vm) : $vm);
+        return $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->plan($action, is_int($vm) ? $this->vms->get($vm) : $vm);
     }
 
     /**
@@ -373,7 +374,7 @@ final class DnsService
      * heartbeat renewing $owner's hold, and the result log with the zones'
      * secrets. Each zone left out is logged and said once per call.
      */
-    private function session(?callable $out, ?string $owner = null, int $lease = self::DEFAULT_LEASE_SECONDS): Session
+    private function session(?callable $out, ?string $owner = null, int $lease = self::DEFAULT_LEASE_SECONDS, array $options = []): Session
     {
         [$rows, $skipped] = $this->zones->usableRows();
         $log = new ResultLog($this->log, self::secretsOf($rows));
@@ -381,7 +382,7 @@ final class DnsService
             $log->problem('warning', 'zones', "zone $zoneId is left out of DNS syncs: $reason", null, $zoneId);
             self::say($out, "zone $zoneId left out: $reason");
         }
-        $options = $this->options;
+        $options += $this->options;
         if ($out !== null) {
             $options['on_progress'] = static function (array $op) use ($out): void {
                 self::say($out, sprintf('VM %s: %s', $op['vm'], $op['line']));

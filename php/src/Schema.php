@@ -100,6 +100,8 @@ final class Schema
                 // "Set DNS records" pressed while the VM was held: it stays
                 // queued for the next run when the holder lets it go.
                 'requeued' => 'TINYINT(1) NOT NULL DEFAULT 0',
+                // When its records were last written (UTC).
+                'synced_at' => 'DATETIME NULL',
             ],
             'indexes' => ['status' => ['status']],
         ],

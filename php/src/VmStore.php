@@ -138,17 +138,35 @@ final class VmStore
     /**
      * Every VM with its queue state, by id.
      *
-     * @return list<array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string, terminated: bool}>
+     * @return list<array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string, terminated: bool, synced_at: ?string}>
      */
     public function all(): array
     {
-        return array_map(static fn (array $row): array => [
+        return array_map([self::class, 'queueStateOf'], $this->rows());
+    }
+
+    /**
+     * One VM with its queue state, as all() lists it; null when unknown.
+     *
+     * @return array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string, terminated: bool, synced_at: ?string}|null
+     */
+    public function describe(int $id): ?array
+    {
+        $row = $this->row($id);
+        return $row === null ? null : self::queueStateOf($row);
+    }
+
+    /** @return array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string, terminated: bool, synced_at: ?string} */
+    private static function queueStateOf(array $row): array
+    {
+        return [
             'vm' => self::vmOf($row),
             'status' => (string) $row['status'],
             'locked_by' => $row['locked_by'],
             'locked_until' => $row['locked_until'],
             'terminated' => (bool) $row['terminated'],
-        ], $this->rows());
+            'synced_at' => $row['synced_at'] === null ? null : (string) $row['synced_at'],
+        ];
     }
 
     /**
@@ -293,8 +311,8 @@ final class VmStore
     public function wrote(int $id, string $owner, array $vm): void
     {
         $this->execute(
-            "UPDATE {$this->q($this->table)} SET {$this->q('synced')} = ? WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
-            [self::json($vm), $id, $owner],
+            "UPDATE {$this->q($this->table)} SET {$this->q('synced')} = ?, {$this->q('synced_at')} = ? WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
+            [self::json($vm), self::time(), $id, $owner],
         );
     }
 

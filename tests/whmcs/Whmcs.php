@@ -448,6 +448,24 @@ final class Whmcs
         return $rows;
     }
 
+    /**
+     * The service form's Save: WHMCS checks the token, saves tblhosting
+     * (the posted columns), then runs AdminClientServicesTabFieldsSave with
+     * the whole request.
+     *
+     * @param array<string, string> $request the posted form, with `token`
+     * @param array<string, string> $columns tblhosting columns the form changed
+     */
+    public static function saveServiceTab(int $serviceId, array $request, array $columns = []): void
+    {
+        check_token('WHMCS.admin.default', (string) ($request['token'] ?? ''));
+        if ($columns !== []) {
+            self::updateService($serviceId, $columns);
+        }
+        $userId = (int) Capsule::table('tblhosting')->where('id', $serviceId)->value('userid');
+        run_hook('AdminClientServicesTabFieldsSave', ['userid' => (string) $userId, 'id' => (string) $serviceId] + $request + $columns);
+    }
+
     // ------------------------------------------------------------ the admin
 
     /** An admin logged in: $_SESSION['adminid'] and the session's token value. */

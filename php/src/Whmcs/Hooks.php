@@ -14,7 +14,12 @@ use PuqDns\Module\ResultLog;
  *   deploy, change, terminate the VM of a service of the chosen server
  *   modules; services of other modules are left alone;
  * - AfterCronJob: the "Set DNS records" queue, so no cron line of its own
- *   is needed.
+ *   is needed;
+ * - AdminClientServicesTabFields (+Save): the DNS panel on the admin page of
+ *   each such service, and its Set DNS records button (ServicePanel). These
+ *   are the hooks that reach another module's services: the module
+ *   functions AdminServicesTabFields only run for the module that owns the
+ *   product.
  *
  * A hook never throws into WHMCS and never stops a provisioning step: the
  * VM is read from WHMCS's tables by service id, a service whose data makes
@@ -41,6 +46,16 @@ final class Hooks
         }
         add_hook('AfterCronJob', 1, static function (array $vars) use ($pdo): void {
             self::guard($pdo, 'resync', static fn (PDO $db) => Addon::dns($db)->runQueue());
+        });
+        add_hook('AdminClientServicesTabFields', 1, static function (array $vars) use ($pdo): array {
+            $fields = [];
+            self::guard($pdo, 'plan', static function (PDO $db) use ($vars, &$fields): void {
+                $fields = (new ServicePanel($db, Addon::dns($db)))->fields((int) ($vars['id'] ?? 0));
+            });
+            return $fields;
+        });
+        add_hook('AdminClientServicesTabFieldsSave', 1, static function (array $vars) use ($pdo): void {
+            self::guard($pdo, 'resync', static fn (PDO $db) => (new ServicePanel($db, Addon::dns($db)))->save($vars));
         });
     }
 

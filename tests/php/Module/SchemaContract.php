@@ -23,7 +23,7 @@ abstract class SchemaContract extends ModuleTestCase
             'admin_password', 'user', 'api_key', 'server_id', 'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at',
         ], Schema::existingColumns($this->pdo, Schema::ZONES));
         $this->assertSame(
-            ['id', 'name', 'domain', 'fqdn', 'ips', 'ttl', 'status', 'previous_status', 'locked_by', 'locked_until', 'synced', 'version', 'terminated', 'requeued'],
+            ['id', 'name', 'domain', 'fqdn', 'ips', 'ttl', 'status', 'previous_status', 'locked_by', 'locked_until', 'synced', 'version', 'terminated', 'requeued', 'synced_at'],
             Schema::existingColumns($this->pdo, Schema::VMS),
         );
         $this->assertSame(

@@ -165,7 +165,10 @@ abstract class AddonContract extends ModuleTestCase
         $this->assertSame('puq_dns', Whmcs::setting('ActiveAddonModules'));
         $this->assertSame('puq_dns', Whmcs::setting('AddonModulesHooks'));
         Whmcs::loadHooks();
-        $this->assertSame(['AfterModuleCreate', 'AfterModuleChangePackage', 'AfterModuleTerminate', 'AfterCronJob'], array_keys(Whmcs::$hooks));
+        $this->assertSame(
+            ['AfterModuleCreate', 'AfterModuleChangePackage', 'AfterModuleTerminate', 'AfterCronJob', 'AdminClientServicesTabFields', 'AdminClientServicesTabFieldsSave'],
+            array_keys(Whmcs::$hooks),
+        );
     }
 
     public function testActivationWithoutTheExtensionSaysWhatToDo(): void
@@ -347,6 +350,62 @@ abstract class AddonContract extends ModuleTestCase
         $id = Whmcs::addService($this->product, ['dedicatedip' => $this->ip(7)]);
         Whmcs::moduleCall('Create', $id);
         $this->assertSame([$this->ip(7)], self::$pdns->get($other, "$id-20260418.$other", 'A'));
+    }
+
+    // ------------------------------------------------------------ the service panel
+
+    public function testTheServicePanelShowsWhatIsThereAgainstWhatShouldBe(): void
+    {
+        $this->activate();
+        $id = Whmcs::addService($this->product, ['dedicatedip' => $this->ip(7), 'assignedips' => $this->ip(8)]);
+        Whmcs::moduleCall('Create', $id);
+        $fqdn = "$id-20260418.{$this->domain}";
+        // Drift: a stale A record, a lost PTR.
+        self::$pdns->put($this->domain, $fqdn, 'A', [$this->ip(7), $this->ip(8), '203.0.113.66']);
+        self::$pdns->put($this->rev4, "8." . implode('.', array_slice(explode('.', $this->rev4), 0, 3)) . '.in-addr.arpa', 'PTR', []);
+
+        $tab = Whmcs::serviceTab($id);
+
+        $this->assertSame(['DNS'], array_keys($tab));
+        $html = $tab['DNS'];
+        $this->assertStringContainsString("<strong>$fqdn</strong> · synced", $html);
+        $rev = implode('.', array_slice(explode('.', $this->rev4), 0, 3)) . '.in-addr.arpa';
+        $this->assertStringContainsString("<tr><td>{$this->ip(8)}</td><td>8.$rev</td><td>$fqdn</td></tr>", $html);
+        $this->assertStringContainsString("<td>$fqdn A {$this->ip(7)}</td><td>right</td>", $html);
+        $this->assertStringContainsString("<td>$fqdn A 203.0.113.66</td><td>stale: to be deleted</td>", $html);
+        $this->assertStringContainsString("<td>8.$rev PTR $fqdn</td><td>missing</td>", $html);
+        $this->assertMatchesRegularExpression('/Records last written \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./', $html);
+        $this->assertStringContainsString('<button type="submit" name="puq_dns_set_dns_records" value="1"', $html);
+        $this->assertSame([$this->ip(7), $this->ip(8), '203.0.113.66'], $this->a($fqdn), 'the panel changes nothing');
+        $this->assertStringNotContainsString(self::$pdns->key, $html);
+
+        // Set DNS records: saved with WHMCS's token, queued, written by the next cron run.
+        Whmcs::saveServiceTab($id, ['token' => generate_token('plain'), 'puq_dns_set_dns_records' => '1']);
+        $this->assertStringContainsString('queued: the next cron run sets its DNS records', Whmcs::serviceTab($id)['DNS']);
+        Whmcs::cron();
+        $this->assertSame([$this->ip(7), $this->ip(8)], $this->a($fqdn));
+        $this->assertSame([$fqdn . '.'], $this->ptr(8));
+        $after = Whmcs::serviceTab($id)['DNS'];
+        $this->assertStringContainsString("<strong>$fqdn</strong> · synced", $after);
+        $this->assertStringNotContainsString('stale', $after);
+        $this->assertStringNotContainsString('missing', $after);
+        $this->assertContains("puq_dns: Set DNS records queued for service $id", $GLOBALS['whmcs_activity_log']);
+    }
+
+    public function testThePanelIsOnlyOnServicesOfTheChosenModulesAndSaysWhatIsWrong(): void
+    {
+        $this->activate(['name_source' => 'custom_field', 'name_field' => 'Internal name']);
+        $cpanel = Whmcs::addService(Whmcs::addProduct('Shared', 'cpanel'), ['dedicatedip' => $this->ip(7)]);
+        $this->assertSame([], Whmcs::serviceTab($cpanel));
+        Whmcs::addCustomField($this->product, 'Internal name');
+        $id = Whmcs::addService($this->product, ['dedicatedip' => $this->ip(7)]);
+        $this->assertSame(
+            ['DNS' => '<div class="puq-dns-panel"><p class="text-danger">service ' . $id . ' (product ' . $this->product . ', puqProxmoxKVM): the custom field &quot;Internal name&quot; is empty, so the VM has no internal name</p></div>'],
+            Whmcs::serviceTab($id),
+        );
+        // Saving the service without pressing the button queues nothing.
+        Whmcs::saveServiceTab($cpanel, ['token' => generate_token('plain')]);
+        $this->assertSame(0, Capsule::table(Schema::VMS)->count());
     }
 
     // ------------------------------------------------------------ cron, page, logs
