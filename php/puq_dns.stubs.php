@@ -81,6 +81,17 @@ namespace PuqDns {
         public function plan(string $action, array $vm): array {}
 
         /**
+         * Dry run of resync for many VMs at once, the reads of all VMs merged
+         * per zone, changing nothing: results keyed by VM id as resyncMany
+         * gives them, with `action => 'plan'`. A VM whose DNS has drifted has
+         * a `create` or `delete` operation, or an error.
+         *
+         * @param array $vms
+         * @return array
+         */
+        public function planMany(array $vms): array {}
+
+        /**
          * Set DNS records: exactly what create makes, stale records gone; what
          * is already right is not touched.
          *

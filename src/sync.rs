@@ -109,6 +109,72 @@ impl DnsSync {
         let report = reports.pop().map(|r| r.to_value()).unwrap_or_default();
         Ok(array_to_php(report))
     }
+
+    /// One job of `kind` per VM of `vms`, reported by VM id; a VM that
+    /// cannot be read gets a failed result of its own, with `action`.
+    fn many(
+        &self,
+        vms: &ZendHashTable,
+        kind: JobKind<'static>,
+        action: &'static str,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        // A VM that cannot be read is reported under its own id where it
+        // has a usable one, else under its key in the list.
+        let mut parsed: Vec<(Id, Result<Vm, String>)> = Vec::new();
+        for (key, value) in vms.iter() {
+            let key = match key {
+                ArrayKey::Long(n) => Id::Int(n),
+                other => Id::Str(other.to_string()),
+            };
+            let value = value_from_php(value, &format!("vms[{key}]"));
+            let id = value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.get("id"))
+                .and_then(Id::from_value)
+                .unwrap_or(key);
+            let vm = value
+                .map_err(|e| e.to_string())
+                .and_then(|v| Vm::from_value(&v).map_err(|e| e.to_string()));
+            parsed.push((id, vm));
+        }
+        let jobs: Vec<Job<'_>> = parsed
+            .iter()
+            .filter_map(|(_, vm)| vm.as_ref().ok())
+            .map(|vm| Job { vm, kind })
+            .collect();
+        let invalid: Vec<(&Id, SyncReport)> = parsed
+            .iter()
+            .filter_map(|(id, vm)| {
+                vm.as_ref()
+                    .err()
+                    .map(|e| (id, SyncReport::invalid_vm(action, id.clone(), e)))
+            })
+            .collect();
+        let preface: Vec<(Id, Operation)> = invalid
+            .iter()
+            .flat_map(|(id, report)| {
+                report
+                    .operations
+                    .iter()
+                    .map(|op| ((*id).clone(), op.clone()))
+            })
+            .collect();
+        let mut reports = self.execute(&jobs, &preface)?.into_iter();
+        let mut invalid = invalid.into_iter();
+        let mut results = Array::new();
+        for (id, vm) in &parsed {
+            let report = match vm {
+                Ok(_) => reports.next(),
+                Err(_) => invalid.next().map(|(_, report)| report),
+            };
+            if let Some(report) = report {
+                results.insert(id.to_key(), report.to_value());
+            }
+        }
+        Ok(array_to_php(results))
+    }
 }
 
 #[php_impl]
@@ -225,65 +291,15 @@ impl DnsSync {
     /// zone. Results are keyed by VM id; a malformed VM array gets a failed
     /// result of its own and never fails another VM.
     pub fn resync_many(&self, vms: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
-        // A VM that cannot be read is reported under its own id where it
-        // has a usable one, else under its key in the list.
-        let mut parsed: Vec<(Id, Result<Vm, String>)> = Vec::new();
-        for (key, value) in vms.iter() {
-            let key = match key {
-                ArrayKey::Long(n) => Id::Int(n),
-                other => Id::Str(other.to_string()),
-            };
-            let value = value_from_php(value, &format!("vms[{key}]"));
-            let id = value
-                .as_ref()
-                .ok()
-                .and_then(|v| v.as_array())
-                .and_then(|a| a.get("id"))
-                .and_then(Id::from_value)
-                .unwrap_or(key);
-            let vm = value
-                .map_err(|e| e.to_string())
-                .and_then(|v| Vm::from_value(&v).map_err(|e| e.to_string()));
-            parsed.push((id, vm));
-        }
-        let jobs: Vec<Job<'_>> = parsed
-            .iter()
-            .filter_map(|(_, vm)| vm.as_ref().ok())
-            .map(|vm| Job {
-                vm,
-                kind: JobKind::Resync,
-            })
-            .collect();
-        let invalid: Vec<(&Id, SyncReport)> = parsed
-            .iter()
-            .filter_map(|(id, vm)| {
-                vm.as_ref()
-                    .err()
-                    .map(|e| (id, SyncReport::invalid_vm("resync", id.clone(), e)))
-            })
-            .collect();
-        let preface: Vec<(Id, Operation)> = invalid
-            .iter()
-            .flat_map(|(id, report)| {
-                report
-                    .operations
-                    .iter()
-                    .map(|op| ((*id).clone(), op.clone()))
-            })
-            .collect();
-        let mut reports = self.execute(&jobs, &preface)?.into_iter();
-        let mut invalid = invalid.into_iter();
-        let mut results = Array::new();
-        for (id, vm) in &parsed {
-            let report = match vm {
-                Ok(_) => reports.next(),
-                Err(_) => invalid.next().map(|(_, report)| report),
-            };
-            if let Some(report) = report {
-                results.insert(id.to_key(), report.to_value());
-            }
-        }
-        Ok(array_to_php(results))
+        self.many(vms, JobKind::Resync, "resync")
+    }
+
+    /// Dry run of resync for many VMs at once, the reads of all VMs merged
+    /// per zone, changing nothing: results keyed by VM id as resyncMany
+    /// gives them, with `action => 'plan'`. A VM whose DNS has drifted has
+    /// a `create` or `delete` operation, or an error.
+    pub fn plan_many(&self, vms: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+        self.many(vms, JobKind::Plan(Action::Resync), "plan")
     }
 
     /// The VM array checked as the module remembers VMs: refused for what

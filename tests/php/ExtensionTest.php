@@ -88,7 +88,7 @@ final class ExtensionTest extends TestCase
             ],
             'DnsSync' => [
                 DnsSync::class,
-                ['__construct', 'create', 'delete', 'plan', 'resync', 'resyncMany', 'update'],
+                ['__construct', 'create', 'delete', 'plan', 'planMany', 'resync', 'resyncMany', 'update'],
                 ['normalizeVm'],
             ],
         ];
@@ -132,6 +132,7 @@ final class ExtensionTest extends TestCase
             'DnsSync::resync' => [DnsSync::class, 'resync', ['array $vm']],
             'DnsSync::update' => [DnsSync::class, 'update', ['array $old', 'array $new']],
             'DnsSync::resyncMany' => [DnsSync::class, 'resyncMany', ['array $vms']],
+            'DnsSync::planMany' => [DnsSync::class, 'planMany', ['array $vms']],
             'DnsSync::plan' => [DnsSync::class, 'plan', ['string $action', 'array $vm']],
             'DnsSync::normalizeVm' => [DnsSync::class, 'normalizeVm', ['array $vm']],
         ];

@@ -186,6 +186,35 @@ final class PowerDnsSyncTest extends TestCase
         $this->assertSame(["vm2.$domain."], self::$pdns->dig("2.$n.0.192.in-addr.arpa", 'PTR'));
     }
 
+    public function testPlanManyTellsWhichVmsDriftedAndChangesNothing(): void
+    {
+        [$zones, $domain] = $this->zones();
+        $n = self::$zoneCounter;
+        $vms = [];
+        foreach ([1, 2, 3] as $i) {
+            $vms[] = ['id' => $i, 'name' => "vm$i", 'domain' => $domain, 'ips' => ["192.0.$n.$i"]];
+        }
+        $sync = new DnsSync($zones);
+        $sync->resyncMany($vms);
+        // VM 2 gains a stale A record, VM 3 loses its PTR.
+        self::$pdns->put($domain, "vm2.$domain", 'A', ["192.0.$n.2", '203.0.113.9']);
+        self::$pdns->put("$n.0.192.in-addr.arpa", "3.$n.0.192.in-addr.arpa", 'PTR', []);
+        $vms[] = ['id' => 'broken', 'ips' => 'nope'];
+
+        $plans = $sync->planMany($vms);
+
+        $this->assertSame([1, 2, 3, 'broken'], array_keys($plans));
+        $ops = static fn (array $plan): array => array_map(static fn (array $op): string => "{$op['op']} {$op['rrtype']} {$op['content']}", $plan['operations']);
+        $this->assertSame(['plan', 'plan', 'plan', 'plan'], array_column($plans, 'action'));
+        $this->assertSame(['keep A 192.0.' . $n . '.1', 'keep PTR vm1.' . $domain], $ops($plans[1]));
+        $this->assertContains('delete A 203.0.113.9', $ops($plans[2]));
+        $this->assertContains("create PTR vm3.$domain", $ops($plans[3]));
+        $this->assertSame(['created' => 0, 'deleted' => 0, 'unchanged' => 2, 'failed' => 0], $plans[1]['counts']);
+        $this->assertFalse($plans['broken']['ok']);
+        $this->assertSame(["192.0.$n.2", '203.0.113.9'], self::$pdns->dig("vm2.$domain", 'A'), 'nothing changed');
+        $this->assertSame([], self::$pdns->dig("3.$n.0.192.in-addr.arpa", 'PTR'));
+    }
+
     public function testAWrongKeyFailsItsZoneOnlyAndNeverLeaks(): void
     {
         [$zones, $domain] = $this->zones();
