@@ -163,6 +163,34 @@ final class DnsService
     }
 
     /**
+     * What a resync of each VM would do, the reads of all VMs merged per
+     * zone, changing nothing (DnsSync::planMany): results by VM id. An
+     * admin tool, like plan().
+     *
+     * @param array<int|string, array> $vms VM arrays
+     * @return array<int|string, array>
+     */
+    public function planMany(array $vms, array $options = []): array
+    {
+        return $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->planMany(array_values($vms));
+    }
+
+    /**
+     * Whether a plan's VM has drifted: `right` (every record as it should
+     * be), `drifted` (something to create or delete) or `unknown` (a zone
+     * could not be read).
+     */
+    public static function driftOf(array $plan): string
+    {
+        $ops = $plan['operations'] ?? [];
+        return match (true) {
+            array_filter($ops, static fn (array $op): bool => $op['status'] === 'error') !== [] => 'unknown',
+            array_filter($ops, static fn (array $op): bool => $op['op'] !== 'keep') !== [] => 'drifted',
+            default => 'right',
+        };
+    }
+
+    /**
      * The "Set DNS records" button: queues the VM for the next cron run and
      * returns at once. Given the VM array (as the module knows it now), the
      * VM is saved first, so a VM deployed before puq_dns was installed, or

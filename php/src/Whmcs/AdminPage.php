@@ -7,6 +7,7 @@ namespace PuqDns\Module\Whmcs;
 use PDO;
 use PuqDns\Module\AdminApi;
 use PuqDns\Module\AuthException;
+use PuqDns\Module\DnsService;
 use PuqDns\Module\Request;
 use PuqDns\Module\Response;
 use PuqDns\Module\TableModuleLog;
@@ -56,13 +57,14 @@ final class AdminPage
     {
         $tab = is_string($query['tab'] ?? null) && isset(self::TABS[$query['tab']]) ? $query['tab'] : 'zones';
         $notice = '';
+        $checks = [];
         if (($post['puq_dns_action'] ?? null) !== null) {
-            $notice = $this->act($post, $auth);
+            [$notice, $checks] = $this->act($post, $auth, $csrfToken);
         }
         $h = '<div class="puq-dns-addon">' . "\n" . $this->tabs($tab) . $notice;
         $h .= match ($tab) {
             'zones' => ZonesPage::fragment($this->moduleLink . '&puq_dns_api=1', self::ASSETS, $csrfToken),
-            'vms' => $this->vms($csrfToken),
+            'vms' => $this->vms($csrfToken, $checks),
             'log' => $this->log($query),
             'help' => $this->help(),
         };
@@ -79,28 +81,130 @@ final class AdminPage
         return $h . '</ul>';
     }
 
-    /** A POSTed form of the page: checked against the admin session and the CSRF token first. */
-    private function act(array $post, WhmcsAdminAuth $auth): string
+    /**
+     * A POSTed form of the page, checked against the admin session and the
+     * CSRF token first: its notice, and the drift of each VM checked.
+     *
+     * @return array{0: string, 1: array<int, string>}
+     */
+    private function act(array $post, WhmcsAdminAuth $auth, string $csrfToken): array
     {
         try {
             $auth->authorize(new Request('POST', [], $post, []));
         } catch (AuthException $e) {
-            return self::alert('danger', $e->getMessage());
+            return [self::alert('danger', $e->getMessage()), []];
         }
         $dns = Addon::dns($this->pdo);
-        switch ($post['puq_dns_action']) {
-            case 'queue':
-                $id = (int) ($post['vm'] ?? 0);
-                try {
+        try {
+            switch ($post['puq_dns_action']) {
+                case 'queue':
+                    $id = (int) ($post['vm'] ?? 0);
                     $dns->setDnsRecords($id);
-                } catch (\Throwable $e) {
-                    return self::alert('danger', $e->getMessage());
-                }
-                self::activity("puq_dns: Set DNS records queued for VM $id");
-                return self::alert('success', "VM $id is queued: the next cron run sets its DNS records.");
-            default:
-                return self::alert('danger', 'unknown action');
+                    self::activity("puq_dns: Set DNS records queued for VM $id");
+                    return [self::alert('success', "VM $id is queued: the next cron run sets its DNS records."), []];
+                case 'check':
+                    return $this->check($dns, (string) ($post['vm'] ?? 'all'));
+                case 'adopt':
+                    return [$this->adoptPlan($dns, $csrfToken), []];
+                case 'adopt-queue':
+                    return [$this->adoptQueue($dns, (string) ($post['services'] ?? '')), []];
+                default:
+                    return [self::alert('danger', 'unknown action'), []];
+            }
+        } catch (\Throwable $e) {
+            return [self::alert('danger', $e->getMessage()), []];
         }
+    }
+
+    /**
+     * "Check": a read-only plan of one VM or of every VM known, batched per
+     * zone; the VMs whose DNS drifted are marked.
+     *
+     * @return array{0: string, 1: array<int, string>}
+     */
+    private function check(DnsService $dns, string $which): array
+    {
+        $vms = [];
+        foreach ((new VmStore($this->pdo))->all() as $row) {
+            if (!$row['terminated'] && ($which === 'all' || (int) $which === $row['vm']['id'])) {
+                $vms[$row['vm']['id']] = $row['vm'];
+            }
+        }
+        $checks = [];
+        foreach ($dns->planMany($vms) as $id => $plan) {
+            $checks[(int) $id] = DnsService::driftOf($plan);
+        }
+        $drifted = array_keys(array_filter($checks, static fn (string $c): bool => $c !== 'right'));
+        return [self::alert(
+            $drifted === [] ? 'success' : 'warning',
+            $drifted === []
+                ? sprintf('Checked %d VM(s): every record is as it should be.', count($checks))
+                : sprintf('Checked %d VM(s): %d drifted or could not be read (%s); Set DNS records repairs them.', count($checks), count($drifted), implode(', ', $drifted)),
+        ), $checks];
+    }
+
+    /**
+     * "Adopt existing services": every active service of the chosen server
+     * modules, planned at once; those whose DNS is missing or wrong are
+     * offered for the queue, those whose data makes no VM are named.
+     */
+    private function adoptPlan(DnsService $dns, string $csrfToken): string
+    {
+        $services = new ServiceVm($this->pdo, Settings::load($this->pdo));
+        $vms = [];
+        $refused = [];
+        foreach ($services->activeServiceIds() as $id) {
+            try {
+                $vm = $services->of($id);
+                if ($vm !== null) {
+                    $vms[$id] = $vm;
+                }
+            } catch (ServiceVmException $e) {
+                $refused[] = $e->getMessage();
+            }
+        }
+        $wrong = [];
+        foreach ($dns->planMany($vms) as $id => $plan) {
+            if (DnsService::driftOf($plan) !== 'right') {
+                $wrong[] = (int) $id;
+            }
+        }
+        $h = '<div class="alert alert-info puq-dns-adopt"><p>' . self::e(sprintf(
+            '%d active service(s) of %s: %d with DNS as it should be, %d with DNS missing or wrong%s.',
+            count($vms) + count($refused),
+            implode(', ', $services->serverModulesLabel()),
+            count($vms) - count($wrong),
+            count($wrong),
+            $refused === [] ? '' : sprintf(', %d whose data makes no VM', count($refused)),
+        )) . '</p>';
+        foreach ($refused as $reason) {
+            $h .= '<p class="text-danger">' . self::e($reason) . '</p>';
+        }
+        if ($wrong !== []) {
+            $h .= '<form method="post" action="' . self::e($this->moduleLink . '&tab=vms') . '">'
+                . '<input type="hidden" name="token" value="' . self::e($csrfToken) . '">'
+                . '<input type="hidden" name="puq_dns_action" value="adopt-queue">'
+                . '<input type="hidden" name="services" value="' . self::e(implode(',', $wrong)) . '">'
+                . '<button type="submit" class="btn btn-primary">Queue these ' . count($wrong) . ' service(s)</button> '
+                . '<span>services ' . self::e(implode(', ', $wrong)) . '; the next cron run writes their records</span></form>';
+        }
+        return $h . "</div>\n";
+    }
+
+    /** Queues the services adoption found, each as WHMCS has it now. */
+    private function adoptQueue(DnsService $dns, string $list): string
+    {
+        $services = new ServiceVm($this->pdo, Settings::load($this->pdo));
+        $queued = [];
+        foreach (array_filter(array_map('intval', explode(',', $list))) as $id) {
+            $vm = $services->of($id);
+            if ($vm !== null) {
+                $dns->setDnsRecords($vm);
+                $queued[] = $id;
+            }
+        }
+        self::activity('puq_dns: adopted ' . count($queued) . ' existing service(s) into the Set DNS records queue');
+        return self::alert('success', sprintf('%d service(s) queued: the next cron run sets their DNS records.', count($queued)));
     }
 
     private function tabs(string $active): string
@@ -114,30 +218,36 @@ final class AdminPage
         return $h . "</ul>\n";
     }
 
-    private function vms(string $csrfToken): string
+    /** @param array<int, string> $checks the drift of the VMs just checked */
+    private function vms(string $csrfToken, array $checks): string
     {
+        $form = fn (string $action, string $label, array $fields = [], string $class = 'btn btn-default btn-sm'): string => '<form method="post" class="puq-dns-inline" action="' . self::e($this->moduleLink . '&tab=vms') . '">'
+            . '<input type="hidden" name="token" value="' . self::e($csrfToken) . '"><input type="hidden" name="puq_dns_action" value="' . self::e($action) . '">'
+            . implode('', array_map(static fn (string $k, string $v): string => '<input type="hidden" name="' . self::e($k) . '" value="' . self::e($v) . '">', array_keys($fields), $fields))
+            . '<button type="submit" class="' . $class . '">' . self::e($label) . '</button></form>';
+        $h = '<p class="puq-dns-actions">' . $form('adopt', 'Adopt existing services', [], 'btn btn-primary btn-sm') . ' ' . $form('check', 'Check all', ['vm' => 'all']) . "</p>\n";
         $rows = (new VmStore($this->pdo))->all();
         if ($rows === []) {
-            return '<p class="puq-dns-empty">No VM has DNS records from puq_dns yet. They appear here as services of the chosen server modules are created.</p>' . "\n";
+            return $h . '<p class="puq-dns-empty">No VM has DNS records from puq_dns yet. They appear here as services of the chosen server modules are created, or adopted.</p>' . "\n";
         }
-        $h = '<table class="table table-striped puq-dns-vms"><thead><tr><th>Service</th><th>FQDN</th><th>Addresses</th><th>Status</th><th></th></tr></thead><tbody>';
+        $h .= '<table class="table table-striped puq-dns-vms"><thead><tr><th>Service</th><th>FQDN</th><th>Addresses</th><th>Status</th><th>Last written (UTC)</th><th></th></tr></thead><tbody>';
         foreach ($rows as $row) {
             $vm = $row['vm'];
             $ips = is_array($vm['ips'])
                 ? implode(', ', array_map(static fn ($ip): string => is_array($ip) ? (string) ($ip['ip'] ?? '') : (string) $ip, $vm['ips']))
                 : 'unreadable';
+            $id = (int) $vm['id'];
             $status = match (true) {
                 $row['terminated'] => 'terminating',
                 $row['status'] === VmStore::QUEUED => 'queued',
                 $row['locked_by'] !== null => 'syncing',
+                ($checks[$id] ?? null) === 'drifted' => 'drifted',
+                ($checks[$id] ?? null) === 'unknown' => 'cannot be read',
                 default => 'synced',
             };
-            $h .= '<tr data-vm="' . (int) $vm['id'] . '"><td>' . (int) $vm['id'] . '</td><td>' . self::e(VmStore::fqdnOf($vm)) . '</td><td>'
-                . self::e($ips) . '</td><td class="puq-dns-status">' . self::e($status) . '</td><td>'
-                . '<form method="post" action="' . self::e($this->moduleLink . '&tab=vms') . '">'
-                . '<input type="hidden" name="token" value="' . self::e($csrfToken) . '">'
-                . '<input type="hidden" name="puq_dns_action" value="queue"><input type="hidden" name="vm" value="' . (int) $vm['id'] . '">'
-                . '<button type="submit" class="btn btn-default btn-sm">Set DNS records</button></form></td></tr>';
+            $h .= '<tr data-vm="' . $id . '"><td>' . $id . '</td><td>' . self::e(VmStore::fqdnOf($vm)) . '</td><td>'
+                . self::e($ips) . '</td><td class="puq-dns-status">' . self::e($status) . '</td><td>' . self::e($row['synced_at'] ?? '-') . '</td><td>'
+                . $form('check', 'Check', ['vm' => (string) $id]) . ' ' . $form('queue', 'Set DNS records', ['vm' => (string) $id]) . '</td></tr>';
         }
         return $h . "</tbody></table>\n";
     }

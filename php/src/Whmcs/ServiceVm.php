@@ -75,6 +75,12 @@ final class ServiceVm
         return array_map('intval', $statement->fetchAll(PDO::FETCH_COLUMN));
     }
 
+    /** @return list<string> the chosen server modules, for messages */
+    public function serverModulesLabel(): array
+    {
+        return $this->settings->serverModules();
+    }
+
     /** @return array<string, mixed>|null the service with its product's module and settings */
     private function service(int $id): ?array
     {

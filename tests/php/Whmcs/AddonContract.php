@@ -437,6 +437,55 @@ abstract class AddonContract extends ModuleTestCase
         $this->assertSame('', (new VmStore(Capsule::connection()->getPdo()))->status($id));
     }
 
+    public function testCheckMarksTheVmsWhoseDnsDrifted(): void
+    {
+        $this->activate();
+        $right = Whmcs::addService($this->product, ['dedicatedip' => $this->ip(7)]);
+        $drifted = Whmcs::addService($this->product, ['dedicatedip' => $this->ip(8)]);
+        Whmcs::moduleCall('Create', $right);
+        Whmcs::moduleCall('Create', $drifted);
+        self::$pdns->put($this->domain, "$drifted-20260418.{$this->domain}", 'A', [$this->ip(8), '203.0.113.66']);
+
+        $page = Whmcs::addonPage('puq_dns', ['tab' => 'vms'], ['puq_dns_action' => 'check', 'vm' => 'all', 'token' => generate_token('plain')])['output'];
+
+        $this->assertStringContainsString("Checked 2 VM(s): 1 drifted or could not be read ($drifted); Set DNS records repairs them.", $page);
+        $this->assertMatchesRegularExpression("~<tr data-vm=\"$right\">.*?<td class=\"puq-dns-status\">synced</td>~", $page);
+        $this->assertMatchesRegularExpression("~<tr data-vm=\"$drifted\">.*?<td class=\"puq-dns-status\">drifted</td>~", $page);
+        $this->assertSame([$this->ip(8), '203.0.113.66'], $this->a("$drifted-20260418.{$this->domain}"), 'a check changes nothing');
+    }
+
+    public function testAdoptingExistingServicesQueuesThoseWhoseDnsIsMissingOrWrong(): void
+    {
+        // A WHMCS with services from before puq_dns: one whose records were made by hand,
+        // one without any, one whose data makes no VM, one terminated, one of another module.
+        $done = Whmcs::addService($this->product, ['dedicatedip' => $this->ip(7), 'domainstatus' => 'Active']);
+        $missing = Whmcs::addService($this->product, ['dedicatedip' => $this->ip(8), 'domainstatus' => 'Suspended']);
+        $bad = Whmcs::addService($this->product, ['dedicatedip' => 'not-an-ip', 'domainstatus' => 'Active']);
+        Whmcs::addService($this->product, ['dedicatedip' => $this->ip(9), 'domainstatus' => 'Terminated']);
+        Whmcs::addService(Whmcs::addProduct('Shared', 'cpanel', [5 => $this->domain]), ['dedicatedip' => $this->ip(10), 'domainstatus' => 'Active']);
+        $this->activate();
+        $fqdn = fn (int $id): string => "$id-20260418.{$this->domain}";
+        self::$pdns->put($this->domain, $fqdn($done), 'A', [$this->ip(7)]);
+        self::$pdns->put($this->rev4, '7.' . implode('.', array_slice(explode('.', $this->rev4), 0, 3)) . '.in-addr.arpa', 'PTR', [$fqdn($done) . '.']);
+
+        $offer = Whmcs::addonPage('puq_dns', ['tab' => 'vms'], ['puq_dns_action' => 'adopt', 'token' => generate_token('plain')])['output'];
+
+        $this->assertStringContainsString('3 active service(s) of puqProxmoxKVM: 1 with DNS as it should be, 1 with DNS missing or wrong, 1 whose data makes no VM.', $offer);
+        $this->assertStringContainsString("service $bad (product {$this->product}, puqProxmoxKVM): VM $bad: ips[0]: &quot;not-an-ip&quot; is not an IP address", $offer);
+        $this->assertStringContainsString('<input type="hidden" name="services" value="' . $missing . '">', $offer);
+        $this->assertStringContainsString('Queue these 1 service(s)', $offer);
+        $this->assertSame(0, Capsule::table(Schema::VMS)->count(), 'an offer only');
+
+        $queued = Whmcs::addonPage('puq_dns', ['tab' => 'vms'], ['puq_dns_action' => 'adopt-queue', 'services' => (string) $missing, 'token' => generate_token('plain')])['output'];
+        $this->assertStringContainsString('1 service(s) queued: the next cron run sets their DNS records.', $queued);
+        Whmcs::cron();
+        $this->assertSame([$this->ip(8)], $this->a($fqdn($missing)));
+        $this->assertSame([$fqdn($missing) . '.'], $this->ptr(8));
+        $this->assertSame([], $this->a("$bad-20260418.{$this->domain}"));
+        $this->assertSame([], $this->ptr(9), 'the terminated service is not adopted');
+        $this->assertContains('puq_dns: adopted 1 existing service(s) into the Set DNS records queue', $GLOBALS['whmcs_activity_log']);
+    }
+
     public function testFailuresGoToTheAddonsLogAndToWhmcsModuleLogWithoutSecrets(): void
     {
         $this->activate();
