@@ -35,11 +35,11 @@ so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
 step "PHP tests (PHPUnit) against $so"
 PUQ_DNS_SO="$so" php -d "extension=$so" /usr/bin/phpunit -c phpunit.xml.dist
 
-step "the DNS Zones page in headless Chromium (tests/browser, playwright-core)"
+step "the DNS Zones page and the WHMCS addon in headless Chromium (tests/browser, playwright-core)"
 # npm ci installs playwright-core exactly as package-lock.json pins it; the
 # browser is Debian's /usr/bin/chromium. Screenshots: target/browser-artifacts/.
 started=$SECONDS
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 # A hung browser fails its step after a minute instead of stalling the run.
-PUQ_DNS_SO="$so" node --test --test-timeout=60000 --test-reporter=spec tests/browser/zones.test.mjs
+PUQ_DNS_SO="$so" node --test --test-timeout=60000 --test-reporter=spec tests/browser/zones.test.mjs tests/browser/addon.test.mjs
 echo "browser step: $((SECONDS - started)) s"

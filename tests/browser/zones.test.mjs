@@ -18,23 +18,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { run, repo, so, artifacts, freePort, startPdns as startPdnsWith, stopPdns, launchBrowser } from './lib.mjs';
 
-const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const so = process.env.PUQ_DNS_SO
-  || join(process.env.CARGO_TARGET_DIR || join(repo, 'target'), 'release/libpuq_dns.so');
-const artifacts = process.env.BROWSER_ARTIFACTS || join(repo, 'target/browser-artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // Distinctive secrets, so that any leak is easy to find in what the browser saw.
 const ADMIN_TOKEN = 'adminTok-Br0wser-SeCrEt-5510-abcdef';
@@ -58,17 +50,6 @@ const pageErrors = []; // script errors and console errors of the page
 let expectedNetworkFailures = 0;
 
 // ---- processes ---------------------------------------------------------------
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
 
 /** A fake provider server: python3 SCRIPT prints PORT=<n> first. */
 function startFake(script) {
@@ -99,20 +80,8 @@ async function control(port, method, path, body) {
   return JSON.parse(text);
 }
 
-async function startPdns() {
-  const dir = join(tmp, 'pdns');
-  const { stdout } = await run(join(repo, 'tests/pdns/server.sh'), ['start', dir]);
-  const vars = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
-  const pdns = { dir, url: vars.PDNS_API_URL, key: vars.PDNS_API_KEY };
-  for (const zone of ['pdns.example', '130.168.192.in-addr.arpa']) {
-    const r = await fetch(`${pdns.url}/api/v1/servers/localhost/zones`, {
-      method: 'POST',
-      headers: { 'X-API-Key': pdns.key, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: `${zone}.`, kind: 'Native', nameservers: ['ns1.example.net.'] }),
-    });
-    assert.equal(r.status, 201, `PowerDNS zone ${zone}: ${await r.text()}`);
-  }
-  return pdns;
+function startPdns() {
+  return startPdnsWith(join(tmp, 'pdns'), ['pdns.example', '130.168.192.in-addr.arpa']);
 }
 
 /** `php -S` on a free loopback port serving php/public, optionally through a router script. */
@@ -299,15 +268,7 @@ before(async () => {
   Object.assign(env, standalone);
   env.whmcs = whmcs;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // The machine's required flags; --headless and --no-sandbox come from
-    // playwright (headless: true, chromiumSandbox false by default), and
-    // launch() gives Chromium a fresh temporary --user-data-dir.
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
   context = await watchedContext();
   page = watchPage(await context.newPage());
 });
@@ -318,7 +279,7 @@ after(async () => {
     if (browser) { await browser.close(); }
   } finally {
     for (const child of children) { child.kill('SIGKILL'); }
-    if (env.pdns) { await run(join(repo, 'tests/pdns/server.sh'), ['stop', env.pdns.dir]).catch(() => {}); }
+    await stopPdns(env.pdns);
     if (process.env.KEEP_BROWSER_TMP) {
       console.log(`kept ${tmp}`);
     } else {

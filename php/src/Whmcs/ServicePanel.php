@@ -54,10 +54,15 @@ final class ServicePanel
         }
         $normal = DnsSync::normalizeVm($vm);
         $vms = new VmStore($this->pdo);
+        [$planned, $drift] = $this->plan($vm);
+        $status = $this->status($vms, $serviceId);
+        if ($status === 'synced' && $drift !== 'right') {
+            $status = $drift === 'drifted' ? 'drifted: Set DNS records repairs it' : 'DNS cannot be read now';
+        }
         $h = '<div class="puq-dns-panel" data-service="' . $serviceId . '">';
-        $h .= '<p><strong>' . self::e($normal['fqdn']) . '</strong> · ' . self::e($this->status($vms, $serviceId)) . '</p>';
+        $h .= '<p><strong>' . self::e($normal['fqdn']) . '</strong> · ' . self::e($status) . '</p>';
         $h .= $this->addresses($normal['addresses']);
-        $h .= $this->plan($vm);
+        $h .= $planned;
         $h .= $this->lastSync($vms, $serviceId);
         $h .= '<button type="submit" name="' . self::BUTTON . '" value="1" class="btn btn-default btn-sm">Set DNS records</button>'
             . ' <span class="text-muted">saves the service and queues its DNS; the next cron run writes it</span>';
@@ -110,16 +115,21 @@ final class ServicePanel
         return $h . '</tbody></table>';
     }
 
-    /** What a resync would do, zone by zone: each record there and right, missing, or stale. */
-    private function plan(array $vm): string
+    /**
+     * What a resync would do, zone by zone: each record there and right,
+     * missing, or stale; and the drift (DnsService::driftOf).
+     *
+     * @return array{0: string, 1: string}
+     */
+    private function plan(array $vm): array
     {
         try {
             $plan = $this->dns->plan('resync', $vm, self::PLAN_OPTIONS);
         } catch (\Throwable $e) {
-            return '<p class="text-danger">DNS could not be read: ' . self::e($e->getMessage()) . '</p>';
+            return ['<p class="text-danger">DNS could not be read: ' . self::e($e->getMessage()) . '</p>', 'unknown'];
         }
         if ($plan['operations'] === []) {
-            return '<p class="text-muted">No zone takes these names.</p>';
+            return ['<p class="text-muted">No zone takes these names.</p>', 'right'];
         }
         $h = '<table class="table table-condensed puq-dns-plan"><thead><tr><th>Zone</th><th>Record</th><th>Now</th></tr></thead><tbody>';
         foreach ($plan['operations'] as $op) {
@@ -132,7 +142,7 @@ final class ServicePanel
             $h .= '<tr class="puq-dns-' . ($op['status'] === 'error' ? 'error' : $op['op']) . '"><td>' . self::e((string) $op['zone'])
                 . '</td><td>' . self::e("{$op['name']} {$op['rrtype']} {$op['content']}") . '</td><td>' . self::e($state) . '</td></tr>';
         }
-        return $h . '</tbody></table>';
+        return [$h . '</tbody></table>', DnsService::driftOf($plan)];
     }
 
     private function lastSync(VmStore $vms, int $id): string

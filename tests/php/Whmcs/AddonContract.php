@@ -368,7 +368,7 @@ abstract class AddonContract extends ModuleTestCase
 
         $this->assertSame(['DNS'], array_keys($tab));
         $html = $tab['DNS'];
-        $this->assertStringContainsString("<strong>$fqdn</strong> · synced", $html);
+        $this->assertStringContainsString("<strong>$fqdn</strong> · drifted: Set DNS records repairs it", $html);
         $rev = implode('.', array_slice(explode('.', $this->rev4), 0, 3)) . '.in-addr.arpa';
         $this->assertStringContainsString("<tr><td>{$this->ip(8)}</td><td>8.$rev</td><td>$fqdn</td></tr>", $html);
         $this->assertStringContainsString("<td>$fqdn A {$this->ip(7)}</td><td>right</td>", $html);
