@@ -4,8 +4,10 @@
 # reverse zones, deploys a sample VM (IPv4 + IPv6, one custom rDNS) through
 # the puq-dns CLI (zones kept encrypted in SQLite) with live cron lines,
 # shows the records with dig, queues "Set DNS records" after a stale record
-# appears and lets the cron run fix it, terminates the VM, then stops the
-# server.
+# appears and lets the cron run fix it, terminates the VM. Then the same
+# through the WHMCS addon, in the WHMCS stand-in (tests/whmcs): activate,
+# configure, add zones, a service created, its DNS panel, Set DNS records
+# and the WHMCS cron, terminate. Then it stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -75,3 +77,27 @@ show
 echo "== terminate"
 "${cli[@]}" terminate 5551
 printf '%-36s %s\n' "after terminate: A" "$(dig_short 5551-1776530141.puqcloud.com A | tr '\n' ' ')(none)"
+
+echo
+echo "== the WHMCS addon (in the WHMCS stand-in of tests/whmcs; in a real WHMCS: build/addon.sh /path/to/whmcs)"
+build/addon.sh "$work/whmcs" >/dev/null
+whmcs=(env PUQ_DNS_SIM_DB="$work/whmcs.sqlite" PUQ_DNS_SIM_ROOT="$work/whmcs" PDNS_URL="$PDNS_API_URL" PDNS_KEY="$PDNS_API_KEY"
+    php -d "extension=$so" tests/whmcs/demo.php)
+"${whmcs[@]}" setup
+addon_show() {
+    for query in "1-20260418.puqcloud.com A" "-x 192.0.2.7" "-x 192.0.2.8"; do
+        # shellcheck disable=SC2086
+        printf '%-36s %s\n' "$query" "$(dig_short $query | tr '\n' ' ')"
+    done
+}
+addon_show
+echo "== someone adds a stale A record by hand; the service's DNS panel shows it"
+curl -fsS -o /dev/null -H "X-API-Key: $PDNS_API_KEY" -X PATCH \
+    -d '{"rrsets":[{"name":"1-20260418.puqcloud.com.","type":"A","ttl":3600,"changetype":"REPLACE","records":[{"content":"192.0.2.7","disabled":false},{"content":"192.0.2.8","disabled":false},{"content":"198.51.100.66","disabled":false}]}]}' \
+    "$PDNS_API_URL/api/v1/servers/localhost/zones/puqcloud.com."
+"${whmcs[@]}" panel
+"${whmcs[@]}" press
+"${whmcs[@]}" cron
+addon_show
+"${whmcs[@]}" terminate
+printf '%-36s %s\n' "after terminate: A" "$(dig_short 1-20260418.puqcloud.com A | tr '\n' ' ')(none)"
