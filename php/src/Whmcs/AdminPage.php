@@ -44,8 +44,21 @@ final class AdminPage
     public function api(array $query, array $body, array $server, ?WhmcsAdminAuth $auth = null): Response
     {
         $auth ??= WhmcsAdminAuth::fromGlobals();
-        return (new AdminApi(new ZoneStore($this->pdo, new WhmcsSecretBox()), $auth))
+        $response = (new AdminApi(new ZoneStore($this->pdo, new WhmcsSecretBox()), $auth))
             ->handle((string) ($server['REQUEST_METHOD'] ?? 'GET'), $query, $body, $server);
+        // What an admin changed goes to WHMCS's activity log, as WHMCS's own settings pages do.
+        $zone = $response->body['zone'] ?? null;
+        $done = match (true) {
+            $response->status >= 300 => null,
+            ($body['action'] ?? $query['action'] ?? null) === 'create' && is_array($zone) => "DNS zone {$zone['id']} ({$zone['zone']}, {$zone['type']}) added",
+            ($body['action'] ?? $query['action'] ?? null) === 'edit' && is_array($zone) => "DNS zone {$zone['id']} ({$zone['zone']}, {$zone['type']}) saved",
+            isset($response->body['deleted']) => "DNS zone {$response->body['deleted']} deleted",
+            default => null,
+        };
+        if ($done !== null) {
+            self::activity("puq_dns: $done");
+        }
+        return $response;
     }
 
     /**

@@ -538,6 +538,20 @@ abstract class AddonContract extends ModuleTestCase
         $this->assertSame([$this->domain, $this->rev4], array_column($listed->body['zones'], 'zone'));
         $this->assertSame(['__KEEP__', '__KEEP__'], array_column($listed->body['zones'], 'api_key'));
         $this->assertSame(403, $api->api(['action' => 'list', 'token' => 'forged'], [], ['REQUEST_METHOD' => 'GET'], $auth)->status);
+        // What the admin changes there is an activity-log line; the secret is not in it.
+        $post = ['REQUEST_METHOD' => 'POST'];
+        $added = $api->api([], ['action' => 'create', 'token' => generate_token('plain'), 'type' => 'powerdns', 'zone' => 'more.example', 'server_url' => self::$pdns->url, 'api_key' => self::$pdns->key], $post, $auth);
+        $this->assertSame(201, $added->status);
+        $api->api(['id' => '3'], ['action' => 'edit', 'token' => generate_token('plain'), 'ttl' => '600'], $post, $auth);
+        $api->api(['id' => '3'], ['action' => 'delete', 'token' => generate_token('plain')], $post, $auth);
+        $this->assertSame([
+            'puq_dns: DNS zone 3 (more.example, powerdns) added',
+            'puq_dns: DNS zone 3 (more.example, powerdns) saved',
+            'puq_dns: DNS zone 3 deleted',
+        ], array_values(array_filter(
+            Capsule::table('tblactivitylog')->orderBy('id')->pluck('description')->all(),
+            static fn (string $d): bool => str_starts_with($d, 'puq_dns:'),
+        )));
         foreach ([$page['output'], $help, $listed->json()] as $shown) {
             $this->assertStringNotContainsString(self::$pdns->key, $shown);
         }
