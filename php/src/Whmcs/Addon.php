@@ -102,7 +102,7 @@ final class Addon
     public static function output(array $vars): void
     {
         $pdo = self::pdo();
-        Schema::install($pdo);
+        self::install($pdo);
         $page = new AdminPage($pdo, (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_dns'));
         if (isset($_GET['puq_dns_api'])) {
             $response = $page->api($_GET, $_POST, $_SERVER);
@@ -125,7 +125,7 @@ final class Addon
     public static function dns(?PDO $pdo = null): DnsService
     {
         $pdo ??= self::pdo();
-        Schema::install($pdo);
+        self::install($pdo);
         $settings = Settings::load($pdo);
         return new DnsService(
             new ZoneStore($pdo, new WhmcsSecretBox()),
@@ -133,6 +133,20 @@ final class Addon
             self::log($pdo),
             $settings->syncOptions(),
         );
+    }
+
+    /**
+     * The tables, checked once per connection and request: a request may
+     * run several hooks, each wanting the service.
+     */
+    private static function install(PDO $pdo): void
+    {
+        static $done = null;
+        $done ??= new \WeakMap();
+        if (!isset($done[$pdo])) {
+            Schema::install($pdo);
+            $done[$pdo] = true;
+        }
     }
 
     /** The addon's log table, which its page lists, and WHMCS's module log. */
