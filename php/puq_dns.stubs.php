@@ -195,6 +195,17 @@ namespace PuqDns {
         public static function normalize(array $zone): array {}
 
         /**
+         * Every provider a zone row may name, as the zones page, the module's
+         * schema and its admin API render it: `[['type', 'label', 'fields' =>
+         * [['name', 'label', 'kind' (text, url, secret), 'secret', 'required',
+         * 'default', 'help', 'advanced', 'endpoint'], …]], …]`, in the order the
+         * zones page offers them.
+         *
+         * @return array
+         */
+        public static function providers(): array {}
+
+        /**
          * `2.0.168.192.in-addr.arpa`, or the 32-nibble `ip6.arpa` name.
          *
          * @throws ConfigException when the text is not a usable address

@@ -18,7 +18,11 @@ extern "C" fn module_info(_module: *mut ModuleEntry) {
     info_table_start!();
     info_table_row!("puq_dns support", "enabled");
     info_table_row!("version", puq_dns_core::VERSION);
-    info_table_row!("providers", "cloudflare, hestiacp, powerdns");
+    let providers: Vec<&str> = puq_dns_core::provider::PROVIDERS
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    info_table_row!("providers", providers.join(", "));
     info_table_end!();
 }
 

@@ -140,6 +140,19 @@ impl DnsZoneManager {
         )))
     }
 
+    /// Every provider a zone row may name, as the zones page, the module's
+    /// schema and its admin API render it: `[['type', 'label', 'fields' =>
+    /// [['name', 'label', 'kind' (text, url, secret), 'secret', 'required',
+    /// 'default', 'help', 'advanced', 'endpoint'], …]], …]`, in the order the
+    /// zones page offers them.
+    pub fn providers() -> ZBox<ZendHashTable> {
+        array_to_php(puq_dns_core::Array::list(
+            puq_dns_core::provider::PROVIDERS
+                .iter()
+                .map(|p| p.to_value()),
+        ))
+    }
+
     /// `2.0.168.192.in-addr.arpa`, or the 32-nibble `ip6.arpa` name.
     ///
     /// @throws ConfigException when the text is not a usable address

@@ -8,19 +8,18 @@ use thiserror::Error;
 
 use crate::id::Id;
 use crate::name::{shorten, DnsName};
+use crate::provider::ProviderSpec;
 use crate::reverse::ZoneKind;
 use crate::row::{describe, RowReader, KEEP};
 use crate::secret::Secret;
 use crate::value::{Array, Value};
 
 pub const DEFAULT_TTL: u32 = 3600;
-pub const DEFAULT_CLOUDFLARE_API: &str = "https://api.cloudflare.com/client/v4";
-pub const DEFAULT_POWERDNS_SERVER_ID: &str = "localhost";
+pub use crate::provider::cloudflare::spec::DEFAULT_API as DEFAULT_CLOUDFLARE_API;
+pub use crate::provider::is_secret_field;
+pub use crate::provider::powerdns::spec::DEFAULT_SERVER_ID as DEFAULT_POWERDNS_SERVER_ID;
 /// RFC 2181 §8: TTLs are 31-bit.
 const MAX_TTL: i64 = 2_147_483_647;
-
-/// Every field that holds a credential, whatever the provider.
-pub const SECRET_FIELDS: [&str; 3] = ["api_token", "admin_password", "api_key"];
 
 /// Keys that `list()` adds; accepted back on input and ignored.
 const OUTPUT_ONLY_FIELDS: [&str; 2] = ["kind", "range"];
@@ -44,37 +43,26 @@ impl ProviderType {
             .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
     }
 
-    pub fn as_str(self) -> &'static str {
+    /// The provider's own description of its rows.
+    pub fn spec(self) -> &'static ProviderSpec {
         match self {
-            Self::Cloudflare => "cloudflare",
-            Self::HestiaCp => "hestiacp",
-            Self::PowerDns => "powerdns",
+            Self::Cloudflare => &crate::provider::cloudflare::spec::SPEC,
+            Self::HestiaCp => &crate::provider::hestia::spec::SPEC,
+            Self::PowerDns => &crate::provider::powerdns::spec::SPEC,
         }
     }
 
-    /// The provider's own fields, in the order rows are written.
-    pub fn fields(self) -> &'static [&'static str] {
-        match self {
-            Self::Cloudflare => &["account_id", "zone_id", "api_token", "api_url"],
-            Self::HestiaCp => &["server_url", "admin_user", "admin_password", "user"],
-            Self::PowerDns => &["server_url", "api_key", "server_id"],
-        }
+    pub fn as_str(self) -> &'static str {
+        self.spec().name
     }
 
     pub fn secret_field(self) -> &'static str {
-        match self {
-            Self::Cloudflare => "api_token",
-            Self::HestiaCp => "admin_password",
-            Self::PowerDns => "api_key",
-        }
+        self.spec().secret_field()
     }
 
     /// The field holding the URL the credential is sent to.
     pub fn url_field(self) -> &'static str {
-        match self {
-            Self::Cloudflare => "api_url",
-            Self::HestiaCp | Self::PowerDns => "server_url",
-        }
+        self.spec().endpoint_field()
     }
 
     /// A base URL as the parser serialised it, in the provider's own form:
@@ -392,7 +380,7 @@ fn row_label(id: Option<&Id>, name: Option<&DnsName>, index: Option<usize>) -> S
 fn is_known_field(key: &str) -> bool {
     COMMON_FIELDS.contains(&key)
         || OUTPUT_ONLY_FIELDS.contains(&key)
-        || ProviderType::ALL.iter().any(|t| t.fields().contains(&key))
+        || crate::provider::is_provider_field(key)
 }
 
 fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provider> {
@@ -557,8 +545,7 @@ fn read_ca_cert(r: &mut RowReader<'_>) -> Option<String> {
 pub fn mask(row: &Array) -> Array {
     row.iter()
         .map(|(k, v)| {
-            let secret =
-                matches!(k, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
+            let secret = matches!(k, crate::value::Key::Str(s) if is_secret_field(s));
             let stored = !matches!(v, Value::Null) && !matches!(v, Value::Str(s) if s.is_empty());
             let v = if secret && stored {
                 Value::from(KEEP)
@@ -600,8 +587,7 @@ pub fn merge(stored: &Value, submitted: &Value) -> Result<Zone, ZoneRowError> {
 
     let mut merged = stored_row.clone();
     for (key, value) in submitted_row.iter() {
-        let is_secret =
-            matches!(key, crate::value::Key::Str(s) if SECRET_FIELDS.contains(&s.as_str()));
+        let is_secret = matches!(key, crate::value::Key::Str(s) if is_secret_field(s));
         if is_secret && keeps_stored(Some(value)) {
             continue;
         }

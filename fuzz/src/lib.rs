@@ -607,7 +607,7 @@ pub fn rotate_secrets(row: &Value) -> Value {
         a.iter()
             .map(|(k, v)| {
                 let secret = matches!(k, Key::Str(s)
-                    if puq_dns_core::zone::SECRET_FIELDS.contains(&s.as_str()));
+                    if puq_dns_core::zone::is_secret_field(s));
                 let v = match v {
                     Value::Str(s) if secret => Value::Str(rotate(s)),
                     other => other.clone(),
@@ -628,7 +628,7 @@ pub fn secrets_to_look_for(row: &Value) -> Vec<String> {
     let mut others = Vec::new();
     for (k, v) in a.iter() {
         let secret =
-            matches!(k, Key::Str(s) if puq_dns_core::zone::SECRET_FIELDS.contains(&s.as_str()));
+            matches!(k, Key::Str(s) if puq_dns_core::zone::is_secret_field(s));
         others.push(k.to_string());
         if !secret {
             texts(v, &mut others);
@@ -637,7 +637,7 @@ pub fn secrets_to_look_for(row: &Value) -> Vec<String> {
     let others: Vec<String> = others.iter().map(|s| s.to_ascii_lowercase()).collect();
     a.iter()
         .filter(|(k, _)| {
-            matches!(k, Key::Str(s) if puq_dns_core::zone::SECRET_FIELDS.contains(&s.as_str()))
+            matches!(k, Key::Str(s) if puq_dns_core::zone::is_secret_field(s))
         })
         .filter_map(|(_, v)| v.as_str())
         .map(|s| s.trim().to_owned())

@@ -84,7 +84,7 @@ final class ExtensionTest extends TestCase
             'DnsZoneManager' => [
                 DnsZoneManager::class,
                 ['__construct', 'list', 'match', 'test'],
-                ['mask', 'merge', 'normalize', 'reverseName', 'testZone'],
+                ['mask', 'merge', 'normalize', 'providers', 'reverseName', 'testZone'],
             ],
             'DnsSync' => [
                 DnsSync::class,
@@ -126,6 +126,7 @@ final class ExtensionTest extends TestCase
             'DnsZoneManager::testZone' => [DnsZoneManager::class, 'testZone', ['array $zone', '?array $options = null']],
             'DnsZoneManager::match' => [DnsZoneManager::class, 'match', ['string $name']],
             'DnsZoneManager::reverseName' => [DnsZoneManager::class, 'reverseName', ['string $ip']],
+            'DnsZoneManager::providers' => [DnsZoneManager::class, 'providers', []],
             'DnsSync::__construct' => [DnsSync::class, '__construct', ['array $zones', '?array $options = null']],
             'DnsSync::create' => [DnsSync::class, 'create', ['array $vm']],
             'DnsSync::delete' => [DnsSync::class, 'delete', ['array $vm']],

@@ -582,6 +582,44 @@ final class ZoneManagerTest extends TestCase
         $this->assertSame('name "a..b" has an empty label', $this->configError(fn () => $m->match('a..b')));
     }
 
+    // ---------------------------------------------------------------- providers
+
+    public function testProvidersDescribeEachProvidersFieldsExactly(): void
+    {
+        $field = static fn (string $name, string $label, string $kind, ?string $help, bool $required = true, ?string $default = null, bool $endpoint = false): array => [
+            'name' => $name, 'label' => $label, 'kind' => $kind, 'secret' => $kind === 'secret', 'required' => $required,
+            'default' => $default, 'help' => $help, 'advanced' => !$required, 'endpoint' => $endpoint,
+        ];
+        $this->assertSame([
+            ['type' => 'cloudflare', 'label' => 'Cloudflare', 'fields' => [
+                $field('account_id', 'Account ID', 'text', 'The Account ID on the Cloudflare dashboard.'),
+                $field('zone_id', 'Zone ID', 'text', "The 32-character id on the zone's Overview page."),
+                $field('api_token', 'API Token', 'secret', 'A token with Zone:DNS:Edit on this zone.'),
+                $field('api_url', 'API URL', 'url', 'Leave empty for https://api.cloudflare.com/client/v4', false, 'https://api.cloudflare.com/client/v4', true),
+            ]],
+            ['type' => 'hestiacp', 'label' => 'HestiaCP', 'fields' => [
+                $field('server_url', 'Server URL', 'url', "The panel's base, e.g. https://hestia.example.com:8083/", true, null, true),
+                $field('admin_user', 'Admin User', 'text', null),
+                $field('admin_password', 'Admin Password', 'secret', null),
+                $field('user', 'User', 'text', 'The HestiaCP user that owns the DNS domain.'),
+            ]],
+            ['type' => 'powerdns', 'label' => 'PowerDNS', 'fields' => [
+                $field('server_url', 'Server URL', 'url', 'The API webserver, e.g. https://pdns.example.com:8081', true, null, true),
+                $field('api_key', 'API Key', 'secret', 'The api-key of pdns.conf, sent as X-API-Key.'),
+                $field('server_id', 'Server ID', 'text', 'Leave empty for localhost', false, 'localhost'),
+            ]],
+        ], DnsZoneManager::providers());
+        // What the registry calls secret is what mask() hides.
+        $row = ['id' => 1];
+        foreach (DnsZoneManager::providers() as $provider) {
+            foreach ($provider['fields'] as $f) {
+                $row[$f['name']] = 'value-of-' . $f['name'];
+            }
+        }
+        $masked = array_keys(array_filter(DnsZoneManager::mask($row), static fn ($v): bool => $v === DnsZoneManager::KEEP));
+        $this->assertSame(['api_token', 'admin_password', 'api_key'], $masked);
+    }
+
     // ---------------------------------------------------------------- reverseName
 
     public function testReverseNameOfIpv4(): void

@@ -7,6 +7,38 @@
 pub mod cloudflare;
 pub mod hestia;
 pub mod powerdns;
+pub mod spec;
+
+pub use spec::{FieldKind, FieldSpec, ProviderSpec};
+
+/// Every provider a zone row may name, in the order the zones page offers
+/// them. Adding a provider is one line here and its own folder.
+pub const PROVIDERS: [&ProviderSpec; 3] = [
+    &cloudflare::spec::SPEC,
+    &hestia::spec::SPEC,
+    &powerdns::spec::SPEC,
+];
+
+/// The provider a zone row's `type` names, in any case.
+pub fn spec_named(name: &str) -> Option<&'static ProviderSpec> {
+    PROVIDERS
+        .into_iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+}
+
+/// Whether a field holds a credential, whatever the provider.
+pub fn is_secret_field(name: &str) -> bool {
+    PROVIDERS.iter().any(|p| {
+        p.fields
+            .iter()
+            .any(|f| f.name == name && f.kind == FieldKind::Secret)
+    })
+}
+
+/// Every field any provider's rows have.
+pub fn is_provider_field(name: &str) -> bool {
+    PROVIDERS.iter().any(|p| p.field(name).is_some())
+}
 
 use std::fmt;
 

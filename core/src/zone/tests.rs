@@ -1719,5 +1719,70 @@ fn provider_types_parse_in_any_case() {
     assert_eq!(ProviderType::parse("bind"), None);
     assert_eq!(ProviderType::parse(""), None);
     let secrets: Vec<&str> = ProviderType::ALL.iter().map(|t| t.secret_field()).collect();
-    assert_eq!(secrets, SECRET_FIELDS);
+    assert_eq!(secrets, ["api_token", "admin_password", "api_key"]);
+    assert!(secrets.iter().all(|s| is_secret_field(s)));
+    assert!(!is_secret_field("server_url"));
+}
+
+#[test]
+fn the_registry_lists_each_provider_once_in_the_order_its_rows_are_written() {
+    use crate::provider::{spec_named, PROVIDERS};
+    let names: Vec<&str> = PROVIDERS.iter().map(|p| p.name).collect();
+    assert_eq!(names, ["cloudflare", "hestiacp", "powerdns"]);
+    for t in ProviderType::ALL {
+        assert_eq!(spec_named(&t.as_str().to_uppercase()), Some(t.spec()));
+    }
+    // A normalised row holds exactly its provider's fields, in the spec's order.
+    for row in [
+        cloudflare(1, "example.com"),
+        hestiacp(2, "example.com"),
+        powerdns(3, "example.com"),
+    ] {
+        let zone = zone(row);
+        let keys: Vec<String> = zone.to_row().iter().map(|(k, _)| k.to_string()).collect();
+        let spec: Vec<&str> = zone
+            .provider_type()
+            .spec()
+            .fields
+            .iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(
+            &keys[3..3 + spec.len()],
+            spec.as_slice(),
+            "{}",
+            zone.provider_type()
+        );
+    }
+    // Each optional field's default is what a row without it gets.
+    let cf = zone(cloudflare(1, "example.com")).to_row();
+    assert_eq!(
+        cf.get("api_url"),
+        Some(&Value::from(DEFAULT_CLOUDFLARE_API))
+    );
+    let pdns = zone(powerdns(1, "example.com")).to_row();
+    assert_eq!(
+        pdns.get("server_id"),
+        Some(&Value::from(DEFAULT_POWERDNS_SERVER_ID))
+    );
+    for spec in PROVIDERS {
+        assert_eq!(
+            spec.fields.iter().filter(|f| f.endpoint).count(),
+            1,
+            "{}",
+            spec.name
+        );
+        assert_eq!(
+            spec.fields
+                .iter()
+                .filter(|f| f.kind == crate::provider::FieldKind::Secret)
+                .count(),
+            1,
+            "{}",
+            spec.name
+        );
+        for f in spec.fields {
+            assert_eq!(f.required, f.default.is_none(), "{}.{}", spec.name, f.name);
+        }
+    }
 }

@@ -6,6 +6,8 @@
 //! refused, its changes are sent again one record at a time so that one
 //! bad record does not sink the others.
 
+pub mod spec;
+
 use futures::future::join_all;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{Client, Method, RequestBuilder};

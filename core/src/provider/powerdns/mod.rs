@@ -4,6 +4,8 @@
 //! so a /16 reverse zone costs the same as an empty one; writes are one
 //! PATCH per zone, which PowerDNS applies as one transaction.
 
+pub mod spec;
+
 use std::sync::Arc;
 
 use futures::future::join_all;

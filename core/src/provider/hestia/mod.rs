@@ -15,6 +15,8 @@
 //! example.com doesn't exist`. A refused login comes with its code in a
 //! header and is not tried twice.
 
+pub mod spec;
+
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
