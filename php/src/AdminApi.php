@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace PuqDns\Module;
 
 use PuqDns\ConfigException;
+use PuqDns\DnsZoneManager;
 
 /**
  * The JSON API behind the DNS zones page: list, get, create, edit, delete
@@ -52,11 +53,8 @@ final class AdminApi
     /** Request fields that steer the API and are not zone fields. */
     private const CONTROL_FIELDS = ['action', 'token'];
 
-    /** Zone fields a ConfigException message may blame (API.md's zone rows). */
-    private const ZONE_FIELDS = [
-        'id', 'zone', 'type', 'account_id', 'zone_id', 'api_token', 'api_url', 'server_url',
-        'admin_user', 'admin_password', 'user', 'api_key', 'server_id', 'ttl', 'verify_tls', 'ca_cert',
-    ];
+    /** Zone fields every provider's rows have; the providers add their own (zoneFields()). */
+    private const COMMON_ZONE_FIELDS = ['id', 'zone', 'type', 'ttl', 'verify_tls', 'ca_cert'];
 
     /** @var \Closure(\Throwable): void */
     private readonly \Closure $logError;
@@ -179,8 +177,12 @@ final class AdminApi
         }
         $first = explode('; ', $m[1], 2)[0];
         preg_match_all('/[a-z_]+/', $first, $words);
+        $fields = self::COMMON_ZONE_FIELDS;
+        foreach (DnsZoneManager::providers() as $provider) {
+            array_push($fields, ...array_column($provider['fields'], 'name'));
+        }
         foreach ($words[0] as $word) {
-            if (in_array($word, self::ZONE_FIELDS, true)) {
+            if (in_array($word, $fields, true)) {
                 return $word;
             }
         }

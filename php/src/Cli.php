@@ -373,7 +373,7 @@ TXT;
                 throw new UsageException("\"$arg\" is not FIELD=VALUE");
             }
             [, $field, $value] = $m;
-            if (in_array($field, Schema::SECRET_COLUMNS, true)) {
+            if (in_array($field, Schema::secretColumns(), true)) {
                 $value = $this->secretValue($field, $value);
             }
             $form[$field] = $value;

@@ -513,7 +513,7 @@ final class DnsService
     {
         $secrets = [];
         foreach ($rows as $row) {
-            foreach (Schema::SECRET_COLUMNS as $column) {
+            foreach (Schema::secretColumns() as $column) {
                 if (is_string($row[$column] ?? null) && $row[$column] !== '') {
                     $secrets[] = $row[$column];
                 }

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace PuqDns\Module;
 
 use PDO;
+use PuqDns\DnsZoneManager;
 
 /**
  * The module's tables, in one place, for MariaDB/MySQL (WHMCS) and SQLite
@@ -28,12 +29,6 @@ final class Schema
     /** Standalone mode's stand-in for WHMCS's module log. */
     public const LOG = 'puq_dns_log';
 
-    /**
-     * Zone columns that hold credentials: sealed by a SecretBox at rest and
-     * replaced by DnsZoneManager::KEEP in anything sent to a browser. The
-     * extension's mask() agrees (a test checks it).
-     */
-    public const SECRET_COLUMNS = ['api_token', 'admin_password', 'api_key'];
 
     /**
      * Columns the store sets itself; a submitted form never writes them.
@@ -51,20 +46,12 @@ final class Schema
      */
     private const TABLES = [
         self::ZONES => [
+            // The providers' own columns (DnsZoneManager::providers()) come
+            // between `type` and `ttl`: see zonesDefinition().
             'columns' => [
                 'id' => 'INT UNSIGNED NOT NULL AUTO_INCREMENT',
                 'zone' => 'VARCHAR(255) NOT NULL',
                 'type' => 'VARCHAR(32) NOT NULL',
-                'account_id' => 'VARCHAR(255) NULL',
-                'zone_id' => 'VARCHAR(255) NULL',
-                'api_token' => 'TEXT NULL',
-                'api_url' => 'TEXT NULL',
-                'server_url' => 'TEXT NULL',
-                'admin_user' => 'VARCHAR(255) NULL',
-                'admin_password' => 'TEXT NULL',
-                'user' => 'VARCHAR(255) NULL',
-                'api_key' => 'TEXT NULL',
-                'server_id' => 'VARCHAR(255) NULL',
                 'ttl' => 'INT NULL',
                 'verify_tls' => 'TINYINT(1) NOT NULL DEFAULT 1',
                 'ca_cert' => 'MEDIUMTEXT NULL',
@@ -286,12 +273,56 @@ final class Schema
         );
     }
 
+    /**
+     * Zone columns that hold credentials: sealed by a SecretBox at rest and
+     * replaced by DnsZoneManager::KEEP in anything sent to a browser; the
+     * providers' secret fields.
+     *
+     * @return list<string>
+     */
+    public static function secretColumns(): array
+    {
+        $secrets = [];
+        foreach (DnsZoneManager::providers() as $provider) {
+            foreach ($provider['fields'] as $field) {
+                if ($field['secret']) {
+                    $secrets[] = $field['name'];
+                }
+            }
+        }
+        return array_values(array_unique($secrets));
+    }
+
     /** @return array{columns: array<string, string>, indexes: array<string, list<string>>} */
     private static function definition(string $table): array
     {
         if (!isset(self::TABLES[$table])) {
             throw new \InvalidArgumentException("unknown table $table");
         }
-        return self::TABLES[$table];
+        return $table === self::ZONES ? self::zonesDefinition() : self::TABLES[$table];
+    }
+
+    /**
+     * The zones table: one column per field of every provider (each once,
+     * in the providers' order) between `type` and `ttl`. A secret or a URL
+     * is TEXT, since a sealed secret is longer than the secret and no length
+     * limit may refuse a valid URL; any other field VARCHAR(255).
+     *
+     * @return array{columns: array<string, string>, indexes: array<string, list<string>>}
+     */
+    private static function zonesDefinition(): array
+    {
+        static $definition = null;
+        if ($definition !== null) {
+            return $definition;
+        }
+        $fixed = self::TABLES[self::ZONES]['columns'];
+        $columns = array_slice($fixed, 0, 3, true);
+        foreach (DnsZoneManager::providers() as $provider) {
+            foreach ($provider['fields'] as $field) {
+                $columns[$field['name']] ??= $field['kind'] === 'text' ? 'VARCHAR(255) NULL' : 'TEXT NULL';
+            }
+        }
+        return $definition = ['columns' => $columns + array_slice($fixed, 3, null, true), 'indexes' => []];
     }
 }

@@ -227,7 +227,7 @@ final class ZoneStore
         $stored = $this->find($id);
         // Only the secrets the form keeps are opened: a secret typed again
         // replaces a stored one that can no longer be opened (a lost key).
-        foreach (Schema::SECRET_COLUMNS as $column) {
+        foreach (Schema::secretColumns() as $column) {
             if (!self::keepsStored($form[$column] ?? null)) {
                 unset($stored[$column]);
             }
@@ -313,7 +313,7 @@ final class ZoneStore
     /** The row with every stored secret opened. */
     private function open(array $row): array
     {
-        foreach (Schema::SECRET_COLUMNS as $column) {
+        foreach (Schema::secretColumns() as $column) {
             if (!isset($row[$column]) || $row[$column] === '') {
                 continue;
             }
@@ -333,7 +333,7 @@ final class ZoneStore
     /** The row with each stored secret replaced by a placeholder that list() masks. */
     private function withoutSecrets(array $row): array
     {
-        foreach (Schema::SECRET_COLUMNS as $column) {
+        foreach (Schema::secretColumns() as $column) {
             if (isset($row[$column]) && $row[$column] !== '') {
                 $row[$column] = self::STORED_SECRET;
             }
@@ -368,7 +368,7 @@ final class ZoneStore
 
     private function columnValue(string $column, mixed $value): mixed
     {
-        if (in_array($column, Schema::SECRET_COLUMNS, true)) {
+        if (in_array($column, Schema::secretColumns(), true)) {
             return is_string($value) && $value !== '' ? $this->box->seal($value) : null;
         }
         if (is_bool($value)) {

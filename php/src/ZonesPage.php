@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace PuqDns\Module;
 
+use PuqDns\DnsZoneManager;
+
 /**
  * The DNS Zones admin page: the HTML skeleton that php/public/assets/zones.js
  * brings to life against the AdminApi JSON API.
@@ -49,35 +51,17 @@ final class ZonesPage
         'Cache-Control' => 'no-store',
     ];
 
-    /** The providers as the Type dropdown offers them: value => label. */
-    public const PROVIDERS = [
-        'cloudflare' => 'Cloudflare',
-        'hestiacp' => 'HestiaCP',
-        'powerdns' => 'PowerDNS',
-    ];
-
     /**
-     * The provider fields of the form, in order: name => [label, kind, hint].
-     * kind is `text`, `url` or `secret`; a secret input is a password field
-     * that never holds the stored value.
+     * The providers as the extension describes them (DnsZoneManager::providers()):
+     * the Type dropdown, each provider's fields, and for the script which
+     * field is the endpoint and what its default is.
+     *
+     * @return list<array{type: string, label: string, fields: list<array<string, mixed>>}>
      */
-    private const FIELDS = [
-        'cloudflare' => [
-            'account_id' => ['Account ID', 'text', null],
-            'zone_id' => ['Zone ID', 'text', 'The 32-character id on the zone\'s Overview page.'],
-            'api_token' => ['API Token', 'secret', 'A token with Zone:DNS:Edit on this zone.'],
-        ],
-        'hestiacp' => [
-            'server_url' => ['Server URL', 'url', 'The panel\'s base, e.g. https://hestia.example.com:8083/'],
-            'admin_user' => ['Admin User', 'text', null],
-            'admin_password' => ['Admin Password', 'secret', null],
-            'user' => ['User', 'text', 'The HestiaCP user that owns the DNS domain.'],
-        ],
-        'powerdns' => [
-            'server_url' => ['Server URL', 'url', 'The API webserver, e.g. https://pdns.example.com:8081'],
-            'api_key' => ['API Key', 'secret', null],
-        ],
-    ];
+    public static function providers(): array
+    {
+        return DnsZoneManager::providers();
+    }
 
     /**
      * The standalone page: a whole HTML document. Send HEADERS with it.
@@ -117,8 +101,14 @@ final class ZonesPage
     private static function markup(string $apiUrl, ?string $csrfToken): string
     {
         $whmcs = $csrfToken !== null && $csrfToken !== '';
+        $providers = array_map(static fn (array $p): array => [
+            'type' => $p['type'],
+            'label' => $p['label'],
+            'endpoint' => array_values(array_filter($p['fields'], static fn (array $f): bool => $f['endpoint']))[0] ?? null,
+        ], self::providers());
         $data = ' data-api="' . self::e($apiUrl) . '" data-auth="' . ($whmcs ? 'whmcs' : 'token') . '"'
-            . ' data-unchanged="' . self::e(self::UNCHANGED_PLACEHOLDER) . '"';
+            . ' data-unchanged="' . self::e(self::UNCHANGED_PLACEHOLDER) . '"'
+            . ' data-providers="' . self::e(json_encode($providers, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR)) . '"';
         if ($whmcs) {
             $data .= ' data-csrf="' . self::e($csrfToken) . '"';
         }
@@ -187,29 +177,37 @@ HTML;
 <select id="pdz-f-type" name="type">
 
 HTML;
-        foreach (self::PROVIDERS as $value => $label) {
-            $h .= '<option value="' . self::e($value) . '">' . self::e($label) . "</option>\n";
+        foreach (self::providers() as $provider) {
+            $h .= '<option value="' . self::e($provider['type']) . '">' . self::e($provider['label']) . "</option>\n";
         }
         $h .= "</select>\n</div>\n";
         $h .= self::field('pdz-f-zone', 'zone', 'Zone', 'text', 'e.g. example.com, 130.168.192.in-addr.arpa or 0/26.2.0.192.in-addr.arpa', true);
 
-        foreach (self::FIELDS as $provider => $fields) {
-            // A disabled fieldset's inputs are left out of the submitted form.
-            $h .= '<fieldset class="pdz-provider" data-provider="' . self::e($provider) . '" hidden disabled>' . "\n"
-                . '<legend>' . self::e(self::PROVIDERS[$provider]) . "</legend>\n";
-            foreach ($fields as $name => [$label, $kind, $hint]) {
-                $h .= self::field("pdz-f-$provider-$name", $name, $label, $kind, $hint, true);
+        // Each provider's fields, the everyday ones here, the rest under
+        // Advanced. A disabled fieldset's inputs are left out of the form.
+        $fieldset = static function (array $provider, bool $advanced): string {
+            $fields = array_filter($provider['fields'], static fn (array $f): bool => $f['advanced'] === $advanced);
+            if ($fields === []) {
+                return '';
             }
-            $h .= "</fieldset>\n";
+            $type = $provider['type'];
+            $legend = $advanced
+                ? '<legend class="pdz-sr-only">' . self::e($provider['label']) . ', advanced</legend>'
+                : '<legend>' . self::e($provider['label']) . '</legend>';
+            $h = '<fieldset class="pdz-provider" data-provider="' . self::e($type) . '" hidden disabled>' . ($advanced ? '' : "\n") . $legend . "\n";
+            foreach ($fields as $f) {
+                $h .= self::field("pdz-f-$type-{$f['name']}", $f['name'], $f['label'], $f['kind'], $f['help'], $f['required']);
+            }
+            return $h . "</fieldset>\n";
+        };
+        foreach (self::providers() as $provider) {
+            $h .= $fieldset($provider, false);
         }
 
         $h .= "<details class=\"pdz-advanced\">\n<summary>Advanced</summary>\n";
-        $h .= '<fieldset class="pdz-provider" data-provider="cloudflare" hidden disabled><legend class="pdz-sr-only">Cloudflare, advanced</legend>' . "\n"
-            . self::field('pdz-f-cloudflare-api_url', 'api_url', 'API URL', 'url', 'Leave empty for https://api.cloudflare.com/client/v4', false)
-            . "</fieldset>\n";
-        $h .= '<fieldset class="pdz-provider" data-provider="powerdns" hidden disabled><legend class="pdz-sr-only">PowerDNS, advanced</legend>' . "\n"
-            . self::field('pdz-f-powerdns-server_id', 'server_id', 'Server ID', 'text', 'Leave empty for localhost', false)
-            . "</fieldset>\n";
+        foreach (self::providers() as $provider) {
+            $h .= $fieldset($provider, true);
+        }
         $h .= self::field('pdz-f-ttl', 'ttl', 'TTL (seconds)', 'number', 'Leave empty for 3600; on Cloudflare 1 means automatic.', false);
         $h .= <<<HTML
 <div class="pdz-field pdz-check">

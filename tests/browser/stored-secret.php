@@ -17,8 +17,8 @@ use PuqDns\Module\SodiumSecretBox;
 require dirname(__DIR__, 2) . '/php/autoload.php';
 
 [, $db, $keyFile, $id, $column] = $argv + [null, null, null, null, null];
-if (!is_string($column) || !in_array($column, Schema::SECRET_COLUMNS, true)) {
-    fwrite(STDERR, "usage: stored-secret.php DB KEY_FILE ID COLUMN (one of " . implode(', ', Schema::SECRET_COLUMNS) . ")\n");
+if (!is_string($column) || !in_array($column, Schema::secretColumns(), true)) {
+    fwrite(STDERR, "usage: stored-secret.php DB KEY_FILE ID COLUMN (one of " . implode(', ', Schema::secretColumns()) . ")\n");
     exit(2);
 }
 $pdo = new PDO('sqlite:' . $db, null, null, [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);

@@ -123,7 +123,7 @@ async function startWhmcs() {
 
 /** What the zones table holds for a secret, decrypted with the sodium key. */
 async function storedSecret(id, column) {
-  const { stdout } = await run('php', [join(here, 'stored-secret.php'), db, keyFile, String(id), column]);
+  const { stdout } = await run('php', ['-d', `extension=${so}`, join(here, 'stored-secret.php'), db, keyFile, String(id), column]);
   return stdout;
 }
 

@@ -17,14 +17,27 @@
 
   var TOKEN_KEY = 'puqDnsAdminToken';
   var KEEP = '__KEEP__';
-  var PROVIDERS = { cloudflare: 'Cloudflare', hestiacp: 'HestiaCP', powerdns: 'PowerDNS' };
-  // The field that decides where a provider's credential is sent: changing
-  // it means the secret must be typed again (the API refuses otherwise).
-  var ENDPOINT_FIELD = { cloudflare: 'api_url', hestiacp: 'server_url', powerdns: 'server_url' };
+  // The providers as the extension describes them (the page's
+  // data-providers): type => label, and the field that decides where a
+  // provider's credential is sent, with its default; changing it means the
+  // secret must be typed again (the API refuses otherwise).
+  var PROVIDERS = {};
+  var ENDPOINT_FIELD = {};
+  var ENDPOINT_DEFAULT = {};
   var OK_TOAST_MS = 8000;
-  var DEFAULT_CF_API = 'https://api.cloudflare.com/client/v4';
+
+  function readProviders(root) {
+    var list = [];
+    try { list = JSON.parse(root.getAttribute('data-providers') || '[]'); } catch (e) { list = []; }
+    list.forEach(function (p) {
+      PROVIDERS[p.type] = p.label;
+      ENDPOINT_FIELD[p.type] = p.endpoint ? p.endpoint.name : '';
+      ENDPOINT_DEFAULT[p.type] = p.endpoint && p.endpoint['default'] ? p.endpoint['default'] : '';
+    });
+  }
 
   function init(root) {
+    readProviders(root);
     var ui = {
       root: root,
       login: root.querySelector('.pdz-login'),
@@ -282,8 +295,8 @@
       ui.form.reset();
       clearErrors();
       ui.advanced.open = false;
-      var type = zone ? String(zone.type).toLowerCase() : 'cloudflare';
-      ui.type.value = PROVIDERS[type] ? type : 'cloudflare';
+      var type = zone ? String(zone.type).toLowerCase() : ui.type.options[0].value;
+      ui.type.value = PROVIDERS[type] ? type : ui.type.options[0].value;
       setText(ui.formTitle, zone ? 'Edit DNS Zone ' + zone.zone + ' (ID ' + zone.id + ')' : 'Add DNS Zone');
       if (zone) {
         allInputs().forEach(function (input) {
@@ -385,7 +398,9 @@
             var endpoint = ENDPOINT_FIELD[type];
             var before = sameServer(stored[endpoint] === undefined || stored[endpoint] === null ? '' : String(stored[endpoint]));
             var now = sameServer(fields[endpoint] || '');
-            if (endpoint && now !== before && !(endpoint === 'api_url' && now === '' && before === sameServer(DEFAULT_CF_API))) {
+            // An empty field stands for its default: no change of server.
+            var unchanged = now === before || (now === '' && ENDPOINT_DEFAULT[type] !== '' && before === sameServer(ENDPOINT_DEFAULT[type]));
+            if (endpoint && !unchanged) {
               errors.push([input, label + ' must be entered again because ' + labelOf(fieldInput(endpoint)) + ' changed: a stored secret is only sent to the server it was saved for.']);
             }
           }

@@ -314,7 +314,7 @@ abstract class ZoneStoreContract extends ModuleTestCase
         $row = array_fill_keys(Schema::columns(Schema::ZONES), 'value');
         $masked = array_keys(array_diff_assoc(DnsZoneManager::mask($row), $row));
         sort($masked);
-        $secrets = Schema::SECRET_COLUMNS;
+        $secrets = Schema::secretColumns();
         sort($secrets);
         $this->assertSame($secrets, $masked);
     }

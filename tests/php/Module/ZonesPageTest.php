@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PHPUnit\Framework\TestCase;
+use PuqDns\DnsZoneManager;
 use PuqDns\Module\ZonesPage;
 
 /**
@@ -112,6 +113,12 @@ final class ZonesPageTest extends TestCase
             'hestiacp' => ['server_url', 'admin_user', 'admin_password', 'user'],
             'powerdns' => ['server_url', 'api_key', 'server_id'],
         ], $fields);
+        // The form is the extension's registry: every provider's fields, nothing else.
+        $registry = [];
+        foreach (DnsZoneManager::providers() as $provider) {
+            $registry[$provider['type']] = array_column($provider['fields'], 'name');
+        }
+        $this->assertSame($registry, $fields);
 
         $secrets = [];
         foreach ($xpath->query('//input[@data-secret]') as $input) {
@@ -124,6 +131,13 @@ final class ZonesPageTest extends TestCase
         foreach ($xpath->query('//select[@name="type"]/option') as $option) {
             $options[$option->getAttribute('value')] = $option->textContent;
         }
-        $this->assertSame(ZonesPage::PROVIDERS, $options);
+        $this->assertSame(['cloudflare' => 'Cloudflare', 'hestiacp' => 'HestiaCP', 'powerdns' => 'PowerDNS'], $options);
+        $this->assertSame(array_column(DnsZoneManager::providers(), 'label', 'type'), $options);
+        // What the script reads: each provider's label and the field its credential follows.
+        $root = $xpath->query('//*[@data-providers]')->item(0);
+        $script = json_decode($root->getAttribute('data-providers'), true);
+        $this->assertSame(['cloudflare', 'hestiacp', 'powerdns'], array_column($script, 'type'));
+        $this->assertSame(['api_url', 'server_url', 'server_url'], array_map(static fn (array $p): string => $p['endpoint']['name'], $script));
+        $this->assertSame(['https://api.cloudflare.com/client/v4', null, null], array_map(static fn (array $p): ?string => $p['endpoint']['default'], $script));
     }
 }
