@@ -18,9 +18,9 @@ extern "C" fn module_info(_module: *mut ModuleEntry) {
     info_table_start!();
     info_table_row!("puq_dns support", "enabled");
     info_table_row!("version", puq_dns_core::VERSION);
-    let providers: Vec<&str> = puq_dns_core::provider::PROVIDERS
+    let providers: Vec<&str> = puq_dns_core::provider::REGISTRY
         .iter()
-        .map(|p| p.name)
+        .map(|r| r.spec.name)
         .collect();
     info_table_row!("providers", providers.join(", "));
     info_table_end!();

@@ -224,7 +224,7 @@ impl DnsSync {
                 value_from_php(value, &format!("options[{key}]")).map_err(config_exception)?;
             plain.insert(key, value);
         }
-        let options = SyncOptions::from_array(&plain).map_err(config_exception)?;
+        let options = SyncOptions::from_array(&plain).map_err(|e| config_exception(e.into()))?;
         let [on_progress, heartbeat] = callables;
         Ok(Self {
             zones,

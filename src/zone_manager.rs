@@ -33,7 +33,7 @@ fn test_options(options: Option<&ZendHashTable>) -> PhpResult<SyncOptions> {
     let options = array_from_php(options, "options").map_err(config_exception)?;
     SyncOptions::for_zone_test()
         .with_array(&options)
-        .map_err(config_exception)
+        .map_err(|e| config_exception(e.into()))
 }
 
 #[php_impl]
@@ -147,9 +147,9 @@ impl DnsZoneManager {
     /// zones page offers them.
     pub fn providers() -> ZBox<ZendHashTable> {
         array_to_php(puq_dns_core::Array::list(
-            puq_dns_core::provider::PROVIDERS
+            puq_dns_core::provider::REGISTRY
                 .iter()
-                .map(|p| p.to_value()),
+                .map(|r| r.spec.to_value()),
         ))
     }
 

@@ -14,7 +14,7 @@ use crate::zone::Zone;
 /// array `['ok', 'id', 'zone', 'type', 'message', 'ms']`.
 pub async fn test_zone(zone: &Zone, options: &SyncOptions) -> Array {
     let started = Instant::now();
-    let client = Client::for_zone(zone, &Transport::new(options));
+    let client = Client::connect(&zone.target(), &Transport::new(options));
     let outcome = client.test().await.outcome;
     let secret = zone.secret().expose();
     let (ok, message) = match outcome {

@@ -6,6 +6,7 @@
 use thiserror::Error;
 
 use crate::name::NameError;
+use crate::options::OptionsError;
 use crate::reverse::IpError;
 use crate::vm::VmError;
 use crate::zone::ZoneRowError;
@@ -31,6 +32,12 @@ pub enum ConfigError {
     Option(String),
     #[error("plan action {0:?} is not one of create, delete, resync")]
     PlanAction(String),
+}
+
+impl From<OptionsError> for ConfigError {
+    fn from(e: OptionsError) -> Self {
+        ConfigError::Option(e.0)
+    }
 }
 
 impl From<ZoneRowError> for ConfigError {

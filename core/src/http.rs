@@ -11,9 +11,9 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::budget::RequestBudget;
-use crate::provider::ProviderError;
-use crate::sync::SyncOptions;
-use crate::zone::Zone;
+use crate::fault::ProviderError;
+use crate::options::SyncOptions;
+pub use crate::tls::Tls;
 
 /// Largest answer read from a provider. Reads are filtered to the VM's
 /// names, so a real answer is a few kilobytes; this only stops a
@@ -69,7 +69,7 @@ impl Transport {
     /// zone turns it off; with `ca_cert`, that certificate and nothing else
     /// is trusted (see `tls`). Never a proxy from the environment: DNS credentials go
     /// to the configured server and nowhere else.
-    pub fn client_for(&self, zone: &Zone) -> Result<Http, ProviderError> {
+    pub fn client_for(&self, tls: &Tls<'_>) -> Result<Http, ProviderError> {
         let mut builder = Client::builder()
             .user_agent(concat!("puq_dns/", env!("CARGO_PKG_VERSION")))
             .timeout(self.options.timeout)
@@ -77,9 +77,9 @@ impl Transport {
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .https_only(false);
-        if !zone.verify_tls {
+        if !tls.verify {
             builder = builder.danger_accept_invalid_certs(true);
-        } else if let Some(pem) = &zone.ca_cert {
+        } else if let Some(pem) = tls.ca_cert {
             let tls = crate::tls::config_trusting(pem).map_err(ProviderError::Refused)?;
             builder = builder.use_preconfigured_tls(tls);
         }

@@ -12,13 +12,16 @@
 pub mod budget;
 pub mod check;
 pub mod error;
+pub mod fault;
 pub mod http;
 pub mod id;
 pub mod name;
+pub mod options;
 pub mod plan;
 pub mod provider;
 pub mod reverse;
 mod row;
+pub mod rr;
 pub mod secret;
 pub mod sync;
 pub mod tls;

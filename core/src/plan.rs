@@ -5,44 +5,12 @@
 //! name) and what they should hold. The sync engine reads those sets from the
 //! providers and changes only what differs; nothing else is ever touched.
 
-use std::fmt;
-use std::net::IpAddr;
-
 use crate::name::DnsName;
 use crate::reverse::reverse_name;
+pub use crate::rr::RecordType;
 use crate::vm::{Vm, VmAddress};
 use crate::zone::Zone;
 use crate::zone_set::ZoneSet;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordType {
-    A,
-    Aaaa,
-    Ptr,
-}
-
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::A => "A",
-            RecordType::Aaaa => "AAAA",
-            RecordType::Ptr => "PTR",
-        }
-    }
-
-    pub fn for_address(ip: IpAddr) -> Self {
-        match ip {
-            IpAddr::V4(_) => RecordType::A,
-            IpAddr::V6(_) => RecordType::Aaaa,
-        }
-    }
-}
-
-impl fmt::Display for RecordType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Forward (A/AAAA at the FQDN) or reverse (PTR), the `fwd`/`rev` of the
 /// cron lines.

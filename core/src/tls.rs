@@ -16,6 +16,14 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+/// How a zone's server is trusted: verified or not, and the one
+/// certificate to trust instead of the system's roots.
+#[derive(Clone, Copy, Debug)]
+pub struct Tls<'z> {
+    pub verify: bool,
+    pub ca_cert: Option<&'z str>,
+}
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 /// Said by the verifier when a server presents a certificate that is not

@@ -1,133 +1,27 @@
 //! Zone rows: validation, normalisation, secret masking and the edit-form merge.
 
-use std::fmt;
 use std::net::IpAddr;
 
-use reqwest::Url;
 use thiserror::Error;
 
 use crate::id::Id;
 use crate::name::{shorten, DnsName};
-use crate::provider::ProviderSpec;
+use crate::provider::spec::ANY_TTL;
+use crate::provider::{ProviderRow, Target};
 use crate::reverse::ZoneKind;
 use crate::row::{describe, RowReader, KEEP};
 use crate::secret::Secret;
+use crate::tls::Tls;
 use crate::value::{Array, Value};
 
 pub const DEFAULT_TTL: u32 = 3600;
 pub use crate::provider::cloudflare::spec::DEFAULT_API as DEFAULT_CLOUDFLARE_API;
-pub use crate::provider::is_secret_field;
 pub use crate::provider::powerdns::spec::DEFAULT_SERVER_ID as DEFAULT_POWERDNS_SERVER_ID;
-/// RFC 2181 §8: TTLs are 31-bit.
-const MAX_TTL: i64 = 2_147_483_647;
+pub use crate::provider::{is_secret_field, ProviderType};
 
 /// Keys that `list()` adds; accepted back on input and ignored.
 const OUTPUT_ONLY_FIELDS: [&str; 2] = ["kind", "range"];
 const COMMON_FIELDS: [&str; 6] = ["id", "zone", "type", "ttl", "verify_tls", "ca_cert"];
-
-/// The DNS hosting behind a zone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProviderType {
-    Cloudflare,
-    HestiaCp,
-    PowerDns,
-}
-
-impl ProviderType {
-    pub const ALL: [ProviderType; 3] = [Self::Cloudflare, Self::HestiaCp, Self::PowerDns];
-
-    /// Reads a type in any case (`PowerDNS`, `powerdns`).
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
-    }
-
-    /// The provider's own description of its rows.
-    pub fn spec(self) -> &'static ProviderSpec {
-        match self {
-            Self::Cloudflare => &crate::provider::cloudflare::spec::SPEC,
-            Self::HestiaCp => &crate::provider::hestia::spec::SPEC,
-            Self::PowerDns => &crate::provider::powerdns::spec::SPEC,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        self.spec().name
-    }
-
-    pub fn secret_field(self) -> &'static str {
-        self.spec().secret_field()
-    }
-
-    /// The field holding the URL the credential is sent to.
-    pub fn url_field(self) -> &'static str {
-        self.spec().endpoint_field()
-    }
-
-    /// A base URL as the parser serialised it, in the provider's own form:
-    /// Cloudflare's without a trailing slash, HestiaCP's panel base with one
-    /// (without a pasted `/api`), PowerDNS's webserver base without
-    /// `/api/v1`.
-    fn normal_url(self, url: &str) -> String {
-        match self {
-            Self::Cloudflare => url.trim_end_matches('/').to_owned(),
-            // An admin may paste the API address itself.
-            Self::HestiaCp => format!("{}/", without_api_path(url, "/api")),
-            Self::PowerDns => without_api_path(url, "/api/v1"),
-        }
-    }
-}
-
-impl fmt::Display for ProviderType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CloudflareZone {
-    pub account_id: String,
-    pub zone_id: String,
-    pub api_token: Secret,
-    /// API base without a trailing slash.
-    pub api_url: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HestiaZone {
-    /// Panel base with a trailing slash; the API is at `{server_url}api/`.
-    pub server_url: String,
-    pub admin_user: String,
-    pub admin_password: Secret,
-    /// The Hestia user that owns the DNS domain.
-    pub user: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PowerDnsZone {
-    /// Webserver base without a trailing slash or `/api/v1`.
-    pub server_url: String,
-    pub api_key: Secret,
-    pub server_id: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Provider {
-    Cloudflare(CloudflareZone),
-    HestiaCp(HestiaZone),
-    PowerDns(PowerDnsZone),
-}
-
-impl Provider {
-    pub fn kind(&self) -> ProviderType {
-        match self {
-            Provider::Cloudflare(_) => ProviderType::Cloudflare,
-            Provider::HestiaCp(_) => ProviderType::HestiaCp,
-            Provider::PowerDns(_) => ProviderType::PowerDns,
-        }
-    }
-}
 
 /// One validated, normalised zone.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,7 +29,8 @@ pub struct Zone {
     pub id: Id,
     pub name: DnsName,
     pub kind: ZoneKind,
-    pub provider: Provider,
+    /// The provider and its fields, as its spec reads them.
+    pub provider: ProviderRow,
     pub ttl: u32,
     pub verify_tls: bool,
     /// PEM text of the CA (or the self-signed certificate) to trust.
@@ -209,39 +104,27 @@ impl Zone {
             Some(text) => {
                 let parsed = ProviderType::parse(&text);
                 if parsed.is_none() {
+                    let known: Vec<&str> = ProviderType::all().map(ProviderType::as_str).collect();
                     r.problem(format!(
-                        "type {:?} is not one of cloudflare, hestiacp, powerdns",
-                        shorten(&text)
+                        "type {:?} is not one of {}",
+                        shorten(&text),
+                        known.join(", ")
                     ));
                 }
                 parsed
             }
         };
 
-        let provider = provider_type.and_then(|t| read_provider(&mut r, t));
-
-        if let (Some(ProviderType::HestiaCp), Some(name)) = (provider_type, &name) {
-            if name.as_str().contains('/') {
-                r.problem(format!(
-                    "zone {:?}: HestiaCP cannot hold a domain with '/'; use the 0-63 form of the RFC 2317 name",
-                    name.as_str()
-                ));
+        let spec = provider_type.map(ProviderType::spec);
+        let provider = spec.and_then(|spec| spec.read(&mut r));
+        if let (Some(spec), Some(name)) = (spec, &name) {
+            if let Some(refusal) = (spec.refuses_zone)(name) {
+                r.problem(refusal);
             }
         }
-
-        let ttl = match provider_type {
-            // Cloudflare takes 1 (automatic) or 60 to 86400.
-            Some(ProviderType::Cloudflare) => r.number("ttl", 1, 86_400).and_then(|ttl| {
-                if ttl != 1 && ttl < 60 {
-                    r.problem(format!(
-                        "ttl {ttl} is not accepted by Cloudflare (1 for automatic, or 60 to 86400)"
-                    ));
-                    None
-                } else {
-                    Some(ttl)
-                }
-            }),
-            _ => r.number("ttl", 1, MAX_TTL),
+        let ttl = match spec {
+            Some(spec) => spec.read_ttl(&mut r),
+            None => r.number("ttl", ANY_TTL.min, ANY_TTL.max),
         };
         let verify_tls = r.flag("verify_tls").unwrap_or(true);
         let ca_cert = read_ca_cert(&mut r);
@@ -275,15 +158,23 @@ impl Zone {
     }
 
     pub fn provider_type(&self) -> ProviderType {
-        self.provider.kind()
+        ProviderType::of(self.provider.spec())
     }
 
     /// The zone's credential, to scrub from anything a provider echoes.
     pub fn secret(&self) -> &Secret {
-        match &self.provider {
-            Provider::Cloudflare(cf) => &cf.api_token,
-            Provider::HestiaCp(h) => &h.admin_password,
-            Provider::PowerDns(p) => &p.api_key,
+        self.provider.secret()
+    }
+
+    /// The zone as its provider's backend sees it.
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            name: &self.name,
+            row: &self.provider,
+            tls: Tls {
+                verify: self.verify_tls,
+                ca_cert: self.ca_cert.as_deref(),
+            },
         }
     }
 
@@ -293,25 +184,7 @@ impl Zone {
             .with("id", self.id.to_value())
             .with("zone", self.name.as_str())
             .with("type", self.provider_type().as_str());
-        match &self.provider {
-            Provider::Cloudflare(cf) => {
-                row.insert("account_id", cf.account_id.as_str());
-                row.insert("zone_id", cf.zone_id.as_str());
-                row.insert("api_token", cf.api_token.expose());
-                row.insert("api_url", cf.api_url.as_str());
-            }
-            Provider::HestiaCp(h) => {
-                row.insert("server_url", h.server_url.as_str());
-                row.insert("admin_user", h.admin_user.as_str());
-                row.insert("admin_password", h.admin_password.expose());
-                row.insert("user", h.user.as_str());
-            }
-            Provider::PowerDns(p) => {
-                row.insert("server_url", p.server_url.as_str());
-                row.insert("api_key", p.api_key.expose());
-                row.insert("server_id", p.server_id.as_str());
-            }
-        }
+        self.provider.write(&mut row);
         row.insert("ttl", self.ttl);
         row.insert("verify_tls", self.verify_tls);
         row.insert("ca_cert", self.ca_cert.as_deref());
@@ -381,147 +254,6 @@ fn is_known_field(key: &str) -> bool {
     COMMON_FIELDS.contains(&key)
         || OUTPUT_ONLY_FIELDS.contains(&key)
         || crate::provider::is_provider_field(key)
-}
-
-fn read_provider(r: &mut RowReader<'_>, provider: ProviderType) -> Option<Provider> {
-    match provider {
-        ProviderType::Cloudflare => {
-            let account_id = r.token(
-                "account_id",
-                true,
-                is_id_char,
-                "a Cloudflare id is letters and digits",
-            );
-            let zone_id = r.token(
-                "zone_id",
-                true,
-                is_id_char,
-                "a Cloudflare id is letters and digits",
-            );
-            let api_token = r.secret("api_token", true);
-            let api_url = match r.text("api_url", false) {
-                None => Some(DEFAULT_CLOUDFLARE_API.to_owned()),
-                Some(text) => base_url(r, "api_url", &text).map(|u| provider.normal_url(&u)),
-            };
-            Some(Provider::Cloudflare(CloudflareZone {
-                account_id: account_id?,
-                zone_id: zone_id?,
-                api_token: api_token?,
-                api_url: api_url?,
-            }))
-        }
-        ProviderType::HestiaCp => {
-            let server_url = r
-                .text("server_url", true)
-                .and_then(|text| base_url(r, "server_url", &text))
-                .map(|url| provider.normal_url(&url));
-            let admin_user = r.token(
-                "admin_user",
-                true,
-                is_user_char,
-                "a HestiaCP user name is letters, digits, '.', '_' and '-', and does not start with '-'",
-            );
-            let admin_password = r.secret("admin_password", false);
-            let user = r.token(
-                "user",
-                true,
-                is_user_char,
-                "a HestiaCP user name is letters, digits, '.', '_' and '-', and does not start with '-'",
-            );
-            Some(Provider::HestiaCp(HestiaZone {
-                server_url: server_url?,
-                admin_user: admin_user?,
-                admin_password: admin_password?,
-                user: user?,
-            }))
-        }
-        ProviderType::PowerDns => {
-            let server_url = r
-                .text("server_url", true)
-                .and_then(|text| base_url(r, "server_url", &text))
-                .map(|url| provider.normal_url(&url));
-            let api_key = r.secret("api_key", true);
-            let server_id = r
-                .token(
-                    "server_id",
-                    false,
-                    is_user_char,
-                    "a PowerDNS server id is letters, digits, '.', '_' and '-', and does not start with '-'",
-                )
-                .or_else(|| Some(DEFAULT_POWERDNS_SERVER_ID.to_owned()));
-            Some(Provider::PowerDns(PowerDnsZone {
-                server_url: server_url?,
-                api_key: api_key?,
-                server_id: server_id?,
-            }))
-        }
-    }
-}
-
-fn is_id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
-fn is_user_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
-}
-
-/// A URL from [`base_url`] without trailing slashes and without the API path
-/// (`/api`, `/api/v1`) an admin may paste along, however often they repeat,
-/// so that a normalised URL normalises to itself. Only the path is looked
-/// at: a host named `api` (`http://api/v1`) stays.
-fn without_api_path(url: &str, api: &str) -> String {
-    let host_at = url.find("://").map_or(0, |i| i + 3);
-    let path_at = url[host_at..].find('/').map_or(url.len(), |i| host_at + i);
-    let (origin, mut path) = url.split_at(path_at);
-    loop {
-        path = path.trim_end_matches('/');
-        match path.strip_suffix(api) {
-            Some(rest) => path = rest,
-            None => break,
-        }
-    }
-    format!("{origin}{path}")
-}
-
-/// An http(s) base URL without credentials, query or fragment, serialised
-/// the way the URL parser normalises it (lower-case host, default port gone).
-fn base_url(r: &mut RowReader<'_>, field: &str, text: &str) -> Option<String> {
-    let shown = shorten(text);
-    let url = match Url::parse(text) {
-        Ok(url) => url,
-        // Never echo text with an '@': its user part may hold a password.
-        Err(e) if text.contains('@') => {
-            r.problem(format!("{field} is not a URL ({e})"));
-            return None;
-        }
-        Err(e) => {
-            r.problem(format!("{field} {shown:?} is not a URL ({e})"));
-            return None;
-        }
-    };
-    let problem = if !url.username().is_empty() || url.password().is_some() {
-        // Never echo it: the user part may hold a password.
-        r.problem(format!(
-            "{field} must not hold a user name or password; put the credential in its own field"
-        ));
-        return None;
-    } else if !matches!(url.scheme(), "http" | "https") {
-        Some("must start with http:// or https://")
-    } else if url.host_str().is_none_or(str::is_empty) {
-        Some("has no host")
-    } else if url.query().is_some() || url.fragment().is_some() {
-        Some("must not have a query or fragment")
-    } else {
-        None
-    };
-    match problem {
-        Some(p) => {
-            r.problem(format!("{field} {shown:?} {p}"));
-            None
-        }
-        None => Some(url.to_string()),
-    }
 }
 
 fn read_ca_cert(r: &mut RowReader<'_>) -> Option<String> {
@@ -648,15 +380,11 @@ impl Endpoint {
         let mut r = RowReader::new(row);
         let type_text = r.text("type", false).unwrap_or_default();
         let provider = ProviderType::parse(&type_text);
-        let url = match provider {
+        let url = match provider.and_then(|p| p.spec().endpoint_field()) {
             None => String::new(),
-            Some(provider) => match r.text(provider.url_field(), false) {
-                None if provider == ProviderType::Cloudflare => DEFAULT_CLOUDFLARE_API.to_owned(),
-                None => String::new(),
-                Some(text) => match Url::parse(&text) {
-                    Ok(url) => provider.normal_url(url.as_str()),
-                    Err(_) => text,
-                },
+            Some(field) => match r.text(field.name, false) {
+                None => field.default.unwrap_or_default().to_owned(),
+                Some(text) => provider.map_or(text.clone(), |p| p.spec().normal_endpoint(&text)),
             },
         };
         Self {

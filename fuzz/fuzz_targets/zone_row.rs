@@ -5,7 +5,7 @@
 
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use puq_dns_core::provider::PROVIDERS;
+use puq_dns_core::provider::REGISTRY;
 use puq_dns_core::zone;
 use puq_dns_core::{Value, Zone, KEEP};
 use puq_dns_fuzz::{rotate_secrets, secrets_to_look_for, texts, zone_row, zone_secret, FValue};
@@ -78,7 +78,7 @@ fn check_zone(zone: &Zone, row: &Value, index: Option<usize>) {
 
     // The masked row holds no secret.
     let masked = zone.to_masked_row();
-    for field in PROVIDERS.iter().map(|p| p.secret_field()) {
+    for field in REGISTRY.iter().map(|r| r.spec.secret_field()) {
         if let Some(v) = masked.get(field) {
             assert!(
                 matches!(v, Value::Null) || v.as_str() == Some(KEEP) || v.as_str() == Some(""),

@@ -575,12 +575,7 @@ pub fn texts(value: &Value, out: &mut Vec<String>) {
 
 /// The secret a valid zone holds.
 pub fn zone_secret(zone: &puq_dns_core::Zone) -> &str {
-    use puq_dns_core::zone::Provider;
-    match &zone.provider {
-        Provider::Cloudflare(cf) => cf.api_token.expose(),
-        Provider::HestiaCp(h) => h.admin_password.expose(),
-        Provider::PowerDns(p) => p.api_key.expose(),
-    }
+    zone.secret().expose()
 }
 
 /// Shifts every letter and digit by one within its class (`a`→`b`, `z`→`a`,

@@ -9,27 +9,117 @@ pub mod hestia;
 pub mod powerdns;
 pub mod spec;
 
-pub use spec::{FieldKind, FieldSpec, ProviderSpec};
+pub use crate::fault::ProviderError;
+pub use crate::rr::{normalize_content, Change, Record, RecordSet};
+
+pub use spec::{FieldKind, FieldSpec, ProviderRow, ProviderSpec};
+
+use std::fmt;
+
+use futures::future::BoxFuture;
+
+use crate::http::{Tls, Transport};
+use crate::name::DnsName;
+use crate::rr::RecordType;
 
 /// Every provider a zone row may name, in the order the zones page offers
-/// them. Adding a provider is one line here and its own folder.
-pub const PROVIDERS: [&ProviderSpec; 3] = [
-    &cloudflare::spec::SPEC,
-    &hestia::spec::SPEC,
-    &powerdns::spec::SPEC,
-];
+/// them. Adding a provider is its folder and one line here.
+pub const REGISTRY: [Registration; 3] =
+    [cloudflare::PROVIDER, hestia::PROVIDER, powerdns::PROVIDER];
 
-/// The provider a zone row's `type` names, in any case.
-pub fn spec_named(name: &str) -> Option<&'static ProviderSpec> {
-    PROVIDERS
-        .into_iter()
-        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+/// A provider as the registry holds it: what its rows hold, and how to
+/// talk to one of its zones.
+pub struct Registration {
+    pub spec: &'static ProviderSpec,
+    /// A backend for one zone; an error when it cannot be set up (a bad
+    /// `ca_cert`).
+    pub connect: Connect,
+}
+
+/// How a provider sets up its backend for one zone.
+pub type Connect = fn(&Target<'_>, &Transport) -> Result<Box<dyn Backend>, ProviderError>;
+
+/// What a provider does for the engine, and nothing more: read the sets at
+/// given names, apply changes, test the zone. Providers keep no planning
+/// logic: the engine decides what to change and hands each provider only
+/// the sets at the VM's own names.
+pub trait Backend: Send + Sync {
+    /// Reads the sets at the given names and types; a set that does not
+    /// exist comes back empty.
+    fn read<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<Vec<RecordSet>>>;
+
+    /// Applies changes; one outcome per change, in order.
+    fn apply<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Applied>>;
+
+    /// Checks that the zone is reachable, the credentials are accepted and
+    /// the provider's zone has the configured name; `Ok` holds a short
+    /// description of what was found.
+    fn test(&self) -> BoxFuture<'_, Attempted<String>>;
+
+    /// Where it talks to, for messages and `Debug`; never a credential.
+    fn url(&self) -> &str;
+}
+
+/// One zone as its provider's backend sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'z> {
+    pub name: &'z DnsName,
+    pub row: &'z ProviderRow,
+    pub tls: Tls<'z>,
+}
+
+/// The DNS hosting behind a zone: a provider of the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderType(&'static ProviderSpec);
+
+impl ProviderType {
+    /// Reads a type in any case (`PowerDNS`, `powerdns`).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::all().find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// Every provider, in the registry's order.
+    pub fn all() -> impl Iterator<Item = ProviderType> {
+        REGISTRY.iter().map(|r| ProviderType(r.spec))
+    }
+
+    pub fn of(spec: &'static ProviderSpec) -> Self {
+        Self(spec)
+    }
+
+    /// The provider's own description of its rows.
+    pub fn spec(self) -> &'static ProviderSpec {
+        self.0
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0.name
+    }
+
+    pub fn secret_field(self) -> &'static str {
+        self.0.secret_field()
+    }
+
+    /// The field holding the URL the credential is sent to.
+    pub fn url_field(self) -> &'static str {
+        self.0.endpoint_field().map_or("", |f| f.name)
+    }
+}
+
+impl fmt::Display for ProviderType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Whether a field holds a credential, whatever the provider.
 pub fn is_secret_field(name: &str) -> bool {
-    PROVIDERS.iter().any(|p| {
-        p.fields
+    REGISTRY.iter().any(|r| {
+        r.spec
+            .fields
             .iter()
             .any(|f| f.name == name && f.kind == FieldKind::Secret)
     })
@@ -37,97 +127,7 @@ pub fn is_secret_field(name: &str) -> bool {
 
 /// Every field any provider's rows have.
 pub fn is_provider_field(name: &str) -> bool {
-    PROVIDERS.iter().any(|p| p.field(name).is_some())
-}
-
-use std::fmt;
-
-use thiserror::Error;
-
-use crate::http::Transport;
-use crate::name::DnsName;
-use crate::plan::RecordType;
-use crate::zone::{Provider, Zone};
-
-/// A record as a provider holds it. `content` is normalised by the provider
-/// (addresses in canonical text, names lower case without the trailing dot)
-/// so the engine can compare it with what the VM wants.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    pub content: String,
-    /// The provider's own id for the record, where it has one (Cloudflare,
-    /// HestiaCP); needed to delete that one record.
-    pub id: Option<String>,
-}
-
-/// The records at one name and type.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordSet {
-    pub name: DnsName,
-    pub rrtype: RecordType,
-    pub ttl: u32,
-    pub records: Vec<Record>,
-}
-
-impl RecordSet {
-    pub fn empty(name: DnsName, rrtype: RecordType, ttl: u32) -> Self {
-        Self {
-            name,
-            rrtype,
-            ttl,
-            records: Vec::new(),
-        }
-    }
-
-    pub fn contains(&self, content: &str) -> bool {
-        self.records.iter().any(|r| r.content == content)
-    }
-}
-
-/// One change to one set: the records to add and remove, and the whole set
-/// as it should be afterwards, so that set-based providers (PowerDNS
-/// REPLACE) and record-based ones (Cloudflare, HestiaCP) both have what they
-/// need.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    pub name: DnsName,
-    pub rrtype: RecordType,
-    pub ttl: u32,
-    pub add: Vec<String>,
-    pub remove: Vec<Record>,
-    /// Every content of the set after the change; empty means no set.
-    pub after: Vec<String>,
-}
-
-/// A failure talking to a provider, with the provider's own words.
-#[derive(Clone, Debug, Error, PartialEq, Eq)]
-pub enum ProviderError {
-    /// The provider answered with an error.
-    #[error("HTTP {status}: {message}")]
-    Status { status: u16, message: String },
-    /// No answer: connection refused, TLS failure, timeout.
-    #[error("{0}")]
-    Transport(String),
-    /// An answer that is not what the API documents.
-    #[error("unexpected answer: {0}")]
-    InvalidResponse(String),
-    /// A HestiaCP command ended with a non-zero exit code; `message` is
-    /// Hestia's own text (`Error: …`), when it gave one.
-    #[error("{}", hestia::describe(*code, message))]
-    Hestia { code: u32, message: String },
-    /// Refused before sending, e.g. a name the provider cannot take.
-    #[error("{0}")]
-    Refused(String),
-}
-
-impl ProviderError {
-    /// The provider understood the request and said no (4xx other than 408
-    /// and 429): trying the same thing again cannot help, but a smaller
-    /// request without the offending record can.
-    pub fn is_refusal(&self) -> bool {
-        matches!(self, ProviderError::Status { status, .. }
-            if (400..500).contains(status) && *status != 408 && *status != 429)
-    }
+    REGISTRY.iter().any(|r| r.spec.field(name).is_some())
 }
 
 /// A provider call's outcome with the number of HTTP attempts it took.
@@ -153,7 +153,7 @@ pub type Applied = Attempted<Vec<RecordFailure>>;
 
 impl Attempted<()> {
     /// A change that went through or failed as a whole.
-    fn whole(self) -> Applied {
+    pub fn whole(self) -> Applied {
         Attempted {
             outcome: self.outcome.map(|()| Vec::new()),
             attempts: self.attempts,
@@ -163,7 +163,7 @@ impl Attempted<()> {
 
 impl<T> Attempted<T> {
     /// A call that failed before any request was made.
-    fn unsent(error: Option<ProviderError>) -> Self {
+    pub fn unsent(error: Option<ProviderError>) -> Self {
         Self {
             outcome: Err(
                 error.unwrap_or_else(|| ProviderError::Refused("no request was made".into()))
@@ -173,116 +173,59 @@ impl<T> Attempted<T> {
     }
 }
 
-/// Canonical text of a record's content, so that what a provider holds
-/// compares equal to what the VM wants: addresses as Rust prints them
-/// (`2001:db8::1`), names in lower case without the trailing dot.
-pub fn normalize_content(rrtype: RecordType, content: &str) -> String {
-    let content = content.trim();
-    match rrtype {
-        RecordType::A | RecordType::Aaaa => content
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.to_string())
-            .unwrap_or_else(|_| content.to_owned()),
-        RecordType::Ptr => content.trim_end_matches('.').to_ascii_lowercase(),
-    }
-}
-
-/// A connected provider for one zone.
-pub enum Client {
-    Cloudflare(cloudflare::CloudflareClient),
-    HestiaCp(hestia::HestiaClient),
-    PowerDns(powerdns::PowerDnsClient),
-    /// The zone's client could not be set up (a bad `ca_cert`); every call
-    /// fails with that error and makes no request.
-    Broken(ProviderError),
-}
+/// A connected provider for one zone, or why it could not be set up (every
+/// call then fails with that error and makes no request).
+pub struct Client(Result<Box<dyn Backend>, ProviderError>);
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Client::Cloudflare(c) => write!(f, "Client::Cloudflare({})", c.zone_url()),
-            Client::HestiaCp(c) => write!(f, "Client::HestiaCp({})", c.zone_url()),
-            Client::PowerDns(c) => write!(f, "Client::PowerDns({})", c.zone_url()),
-            Client::Broken(e) => write!(f, "Client::Broken({e})"),
+        match &self.0 {
+            Ok(backend) => write!(f, "Client({})", backend.url()),
+            Err(e) => write!(f, "Client::Broken({e})"),
         }
     }
 }
 
 impl Client {
-    pub fn for_zone(zone: &Zone, transport: &Transport) -> Client {
-        let http = match transport.client_for(zone) {
-            Ok(http) => http,
-            Err(e) => return Client::Broken(e),
-        };
-        match &zone.provider {
-            Provider::PowerDns(config) => {
-                let lock = transport.write_lock(&format!("powerdns {}", config.server_url));
-                Client::PowerDns(powerdns::PowerDnsClient::new(http, zone, config, lock))
-            }
-            Provider::Cloudflare(config) => {
-                let options = &transport.options;
-                let budget = crate::budget::shared(
-                    &config.api_url,
-                    config.api_token.expose(),
-                    options.cloudflare_rate_limit,
-                    options.cloudflare_rate_window,
-                );
-                let http = http.with_budget(budget);
-                Client::Cloudflare(cloudflare::CloudflareClient::new(http, zone, config))
-            }
-            Provider::HestiaCp(config) => {
-                let lock = transport.write_lock(&format!(
-                    "hestiacp {} {} {}",
-                    config.server_url, config.user, zone.name
-                ));
-                Client::HestiaCp(hestia::HestiaClient::new(http, zone, config, lock))
-            }
-        }
-    }
-
-    fn unusable(&self) -> Option<ProviderError> {
-        match self {
-            Client::Broken(e) => Some(e.clone()),
-            Client::PowerDns(_) | Client::Cloudflare(_) | Client::HestiaCp(_) => None,
-        }
+    /// The backend of the zone's provider.
+    pub fn connect(target: &Target<'_>, transport: &Transport) -> Client {
+        let spec = target.row.spec();
+        let backend = REGISTRY
+            .iter()
+            .find(|r| std::ptr::eq(r.spec, spec) || r.spec.name == spec.name)
+            .ok_or_else(|| {
+                ProviderError::Refused(format!("no provider {} is registered", spec.name))
+            })
+            .and_then(|r| (r.connect)(target, transport));
+        Client(backend)
     }
 
     /// Reads the sets at the given names and types. A set that does not
     /// exist comes back empty.
     pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
-        match self {
-            Client::PowerDns(c) => c.read(keys).await,
-            Client::Cloudflare(c) => c.read(keys).await,
-            Client::HestiaCp(c) => c.read(keys).await,
-            _ => Attempted::unsent(self.unusable()),
+        match &self.0 {
+            Ok(backend) => backend.read(keys).await,
+            Err(e) => Attempted::unsent(Some(e.clone())),
         }
     }
 
     /// Applies changes; one outcome per change, in order.
     pub async fn apply(&self, changes: &[Change]) -> Vec<Applied> {
-        let whole = |outcomes: Vec<Attempted<()>>| -> Vec<Applied> {
-            outcomes.into_iter().map(Attempted::whole).collect()
-        };
-        match self {
-            Client::PowerDns(c) => whole(c.apply(changes).await),
-            Client::Cloudflare(c) => whole(c.apply(changes).await),
-            Client::HestiaCp(c) => c.apply(changes).await,
-            _ => changes
+        match &self.0 {
+            Ok(backend) => backend.apply(changes).await,
+            Err(e) => changes
                 .iter()
-                .map(|_| Attempted::unsent(self.unusable()))
+                .map(|_| Attempted::unsent(Some(e.clone())))
                 .collect(),
         }
     }
 
     /// Checks that the zone is reachable, the credentials are accepted and
-    /// the provider's zone has the configured name; `Ok` holds a short
-    /// description of what was found.
+    /// the provider's zone has the configured name.
     pub async fn test(&self) -> Attempted<String> {
-        match self {
-            Client::PowerDns(c) => c.test().await,
-            Client::Cloudflare(c) => c.test().await,
-            Client::HestiaCp(c) => c.test().await,
-            _ => Attempted::unsent(self.unusable()),
+        match &self.0 {
+            Ok(backend) => backend.test().await,
+            Err(e) => Attempted::unsent(Some(e.clone())),
         }
     }
 }

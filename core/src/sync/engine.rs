@@ -8,10 +8,10 @@ use futures::stream::{self, StreamExt};
 
 use crate::http::Transport;
 use crate::name::DnsName;
+use crate::options::SyncOptions;
 use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
 use crate::provider::{Applied, Attempted, Client, ProviderError, RecordSet};
 use crate::sync::diff::{Action, Item, Step, StepKind, ZoneDiff};
-use crate::sync::options::SyncOptions;
 use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef};
 use crate::vm::Vm;
 use crate::zone::Zone;
@@ -190,7 +190,7 @@ async fn sync_zone(
 ) -> (usize, Vec<(usize, Operation)>) {
     let started = Instant::now();
     let zone = work.zone;
-    let client = Client::for_zone(zone, transport);
+    let client = Client::connect(&zone.target(), transport);
     let secrets = [zone.secret().expose()];
 
     let mut keys: Vec<(DnsName, RecordType)> = Vec::new();

@@ -2,10 +2,9 @@
 
 pub mod diff;
 pub mod engine;
-pub mod options;
 pub mod report;
 
+pub use crate::options::SyncOptions;
 pub use diff::Action;
 pub use engine::{run, Job, JobKind};
-pub use options::SyncOptions;
 pub use report::{Operation, SyncReport};

@@ -320,7 +320,7 @@ mod tests {
             zone: Some(ZoneRef {
                 id: Id::Int(3),
                 name: "2.0.192.in-addr.arpa".into(),
-                provider: ProviderType::PowerDns,
+                provider: ProviderType::parse("powerdns").unwrap(),
             }),
             name: "7.2.0.192.in-addr.arpa".into(),
             rrtype: RecordType::Ptr,

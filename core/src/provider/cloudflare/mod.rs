@@ -14,12 +14,63 @@ use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use crate::http::{readable_body, Answer, Http};
+use futures::future::BoxFuture;
+
+use crate::http::{readable_body, Answer, Http, Transport};
 use crate::name::DnsName;
-use crate::plan::RecordType;
-use crate::provider::{normalize_content, Attempted, Change, ProviderError, Record, RecordSet};
+use crate::provider::{
+    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordSet,
+    Registration, Target,
+};
+use crate::rr::RecordType;
 use crate::secret::Secret;
-use crate::zone::{CloudflareZone, Zone};
+
+/// Cloudflare in the registry.
+pub const PROVIDER: Registration = Registration {
+    spec: &spec::SPEC,
+    connect,
+};
+
+/// One zone's client; every request of a token counts against its share
+/// of Cloudflare's rate limit, across all syncs of the process.
+fn connect(target: &Target<'_>, transport: &Transport) -> Result<Box<dyn Backend>, ProviderError> {
+    let options = &transport.options;
+    let budget = crate::budget::shared(
+        target.row.text("api_url"),
+        target.row.secret().expose(),
+        options.cloudflare_rate_limit,
+        options.cloudflare_rate_window,
+    );
+    let http = transport.client_for(&target.tls)?.with_budget(budget);
+    Ok(Box::new(CloudflareClient::new(http, target)))
+}
+
+impl Backend for CloudflareClient {
+    fn read<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<Vec<RecordSet>>> {
+        Box::pin(CloudflareClient::read(self, keys))
+    }
+
+    fn apply<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Applied>> {
+        Box::pin(async move {
+            CloudflareClient::apply(self, changes)
+                .await
+                .into_iter()
+                .map(Attempted::whole)
+                .collect()
+        })
+    }
+
+    fn test(&self) -> BoxFuture<'_, Attempted<String>> {
+        Box::pin(CloudflareClient::test(self))
+    }
+
+    fn url(&self) -> &str {
+        &self.zone_url
+    }
+}
 
 /// Cloudflare's limit per action list of one batch (Free plan).
 const BATCH_LIMIT: usize = 200;
@@ -188,13 +239,14 @@ pub fn read_answer(
 }
 
 impl CloudflareClient {
-    pub fn new(http: Http, zone: &Zone, config: &CloudflareZone) -> Self {
+    pub fn new(http: Http, target: &Target<'_>) -> Self {
+        let row = target.row;
         Self {
             http,
-            zone: zone.name.clone(),
-            zone_url: format!("{}/zones/{}", config.api_url, config.zone_id),
-            zone_id: config.zone_id.clone(),
-            api_token: config.api_token.clone(),
+            zone: target.name.clone(),
+            zone_url: format!("{}/zones/{}", row.text("api_url"), row.text("zone_id")),
+            zone_id: row.text("zone_id").to_owned(),
+            api_token: row.secret().clone(),
         }
     }
 

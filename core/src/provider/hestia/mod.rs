@@ -25,14 +25,56 @@ use reqwest::Client;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::http::{backoff, readable_body, Http};
+use futures::future::BoxFuture;
+
+use crate::http::{backoff, readable_body, Http, Transport};
 use crate::name::DnsName;
-use crate::plan::RecordType;
 use crate::provider::{
-    normalize_content, Applied, Attempted, Change, ProviderError, Record, RecordFailure, RecordSet,
+    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordFailure,
+    RecordSet, Registration, Target,
 };
+use crate::rr::RecordType;
 use crate::secret::Secret;
-use crate::zone::{HestiaZone, Zone};
+
+/// HestiaCP in the registry.
+pub const PROVIDER: Registration = Registration {
+    spec: &spec::SPEC,
+    connect,
+};
+
+/// One zone's client; changes to one domain go one at a time (Hestia would
+/// give two new records the same ID).
+fn connect(target: &Target<'_>, transport: &Transport) -> Result<Box<dyn Backend>, ProviderError> {
+    let http = transport.client_for(&target.tls)?;
+    let lock = transport.write_lock(&format!(
+        "hestiacp {} {} {}",
+        target.row.text("server_url"),
+        target.row.text("user"),
+        target.name
+    ));
+    Ok(Box::new(HestiaClient::new(http, target, lock)))
+}
+
+impl Backend for HestiaClient {
+    fn read<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<Vec<RecordSet>>> {
+        Box::pin(HestiaClient::read(self, keys))
+    }
+
+    fn apply<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Applied>> {
+        Box::pin(HestiaClient::apply(self, changes))
+    }
+
+    fn test(&self) -> BoxFuture<'_, Attempted<String>> {
+        Box::pin(HestiaClient::test(self))
+    }
+
+    fn url(&self) -> &str {
+        &self.described
+    }
+}
 
 /// Hestia's exit codes (func/main.sh), by number.
 const CODE_NAMES: [&str; 21] = [
@@ -62,7 +104,16 @@ const E_NOTEXIST: u32 = 3;
 /// The server's load average is over its limit: worth another try later.
 const E_LA: u32 = 14;
 
-/// `E_NOTEXIST (3): Error: …`, for `ProviderError::Hestia`.
+/// A command's failure: `E_NOTEXIST (3): Error: …`.
+fn exit(code: u32, message: String) -> ProviderError {
+    ProviderError::Exit {
+        code,
+        described: describe(code, &message),
+        message,
+    }
+}
+
+/// `E_NOTEXIST (3): Error: …`, the way Hestia names its exit codes.
 pub fn describe(code: u32, message: &str) -> String {
     let name = usize::try_from(code)
         .ok()
@@ -77,6 +128,8 @@ pub fn describe(code: u32, message: &str) -> String {
 pub struct HestiaClient {
     http: Http,
     zone: DnsName,
+    /// `{server_url}api/ user@domain`.
+    described: String,
     /// `{server_url}api/`.
     api_url: String,
     admin_user: String,
@@ -118,21 +171,24 @@ enum Output {
 }
 
 impl HestiaClient {
-    pub fn new(http: Http, zone: &Zone, config: &HestiaZone, write_lock: Arc<Mutex<()>>) -> Self {
+    pub fn new(http: Http, target: &Target<'_>, write_lock: Arc<Mutex<()>>) -> Self {
+        let row = target.row;
+        let api_url = format!("{}api/", row.text("server_url"));
         Self {
             http,
-            zone: zone.name.clone(),
-            api_url: format!("{}api/", config.server_url),
-            admin_user: config.admin_user.clone(),
-            admin_password: config.admin_password.clone(),
-            user: config.user.clone(),
+            zone: target.name.clone(),
+            described: format!("{api_url} {}@{}", row.text("user"), target.name),
+            api_url,
+            admin_user: row.text("admin_user").to_owned(),
+            admin_password: row.secret().clone(),
+            user: row.text("user").to_owned(),
             write_lock,
         }
     }
 
     /// `{server_url}api/ user@domain`, for debug output.
-    pub fn zone_url(&self) -> String {
-        format!("{} {}@{}", self.api_url, self.user, self.zone)
+    pub fn zone_url(&self) -> &str {
+        &self.described
     }
 
     /// One POST of one command. Arguments are sent in full, empty ones
@@ -211,7 +267,7 @@ impl HestiaClient {
             };
             if let Some(code) = reply.code.filter(|&code| code != 0) {
                 let message = first_line(&reply.body);
-                return (Err(ProviderError::Hestia { code, message }), attempts);
+                return (Err(exit(code, message)), attempts);
             }
             if !reads_as_failure(&reply.body) {
                 return (Ok(reply.body), attempts);
@@ -237,7 +293,7 @@ impl HestiaClient {
                 }
                 code => {
                     let message = first_line(&reply.body);
-                    return (Err(ProviderError::Hestia { code, message }), attempts);
+                    return (Err(exit(code, message)), attempts);
                 }
             }
         }
@@ -529,7 +585,7 @@ fn absolute(zone: &DnsName, record: &str) -> Option<DnsName> {
 fn settle(ran: Result<String, ProviderError>, missing_is_done: bool) -> Result<(), ProviderError> {
     match ran {
         Ok(_) => Ok(()),
-        Err(ProviderError::Hestia { code, .. }) if missing_is_done && code == E_NOTEXIST => Ok(()),
+        Err(ProviderError::Exit { code, .. }) if missing_is_done && code == E_NOTEXIST => Ok(()),
         Err(e) => Err(e),
     }
 }

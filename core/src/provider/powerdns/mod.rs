@@ -15,12 +15,56 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use crate::http::{readable_body, Answer, Http};
+use futures::future::BoxFuture;
+
+use crate::http::{readable_body, Answer, Http, Transport};
 use crate::name::DnsName;
-use crate::plan::RecordType;
-use crate::provider::{normalize_content, Attempted, Change, ProviderError, Record, RecordSet};
+use crate::provider::{
+    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordSet,
+    Registration, Target,
+};
+use crate::rr::RecordType;
 use crate::secret::Secret;
-use crate::zone::{PowerDnsZone, Zone};
+
+/// PowerDNS in the registry.
+pub const PROVIDER: Registration = Registration {
+    spec: &spec::SPEC,
+    connect,
+};
+
+/// One zone's client; writes to one server go one at a time (sqlite).
+fn connect(target: &Target<'_>, transport: &Transport) -> Result<Box<dyn Backend>, ProviderError> {
+    let http = transport.client_for(&target.tls)?;
+    let lock = transport.write_lock(&format!("powerdns {}", target.row.text("server_url")));
+    Ok(Box::new(PowerDnsClient::new(http, target, lock)))
+}
+
+impl Backend for PowerDnsClient {
+    fn read<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<Vec<RecordSet>>> {
+        Box::pin(PowerDnsClient::read(self, keys))
+    }
+
+    fn apply<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Applied>> {
+        Box::pin(async move {
+            PowerDnsClient::apply(self, changes)
+                .await
+                .into_iter()
+                .map(Attempted::whole)
+                .collect()
+        })
+    }
+
+    fn test(&self) -> BoxFuture<'_, Attempted<String>> {
+        Box::pin(PowerDnsClient::test(self))
+    }
+
+    fn url(&self) -> &str {
+        &self.zone_url
+    }
+}
 
 pub struct PowerDnsClient {
     http: Http,
@@ -164,18 +208,19 @@ pub fn read_answer(
 impl PowerDnsClient {
     /// `write_lock` is shared by all zones on the server: with the sqlite
     /// backend a second PATCH at once fails with "database is locked".
-    pub fn new(http: Http, zone: &Zone, config: &PowerDnsZone, write_lock: Arc<Mutex<()>>) -> Self {
+    pub fn new(http: Http, target: &Target<'_>, write_lock: Arc<Mutex<()>>) -> Self {
+        let row = target.row;
         Self {
             http,
-            zone: zone.name.clone(),
+            zone: target.name.clone(),
             zone_url: format!(
                 "{}/api/v1/servers/{}/zones/{}",
-                config.server_url,
-                config.server_id,
-                zone_id(&zone.name)
+                row.text("server_url"),
+                row.text("server_id"),
+                zone_id(target.name)
             ),
-            server_id: config.server_id.clone(),
-            api_key: config.api_key.clone(),
+            server_id: row.text("server_id").to_owned(),
+            api_key: row.secret().clone(),
             write_lock,
         }
     }

@@ -2,9 +2,14 @@
 
 use std::time::Duration;
 
-use crate::error::ConfigError;
 use crate::row::describe;
 use crate::value::{Array, Value};
+
+/// Everything wrong with an options array, each problem named; the
+/// caller's `ConfigError::Option`.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct OptionsError(pub String);
 
 /// How hard to try and how much to do at once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +75,7 @@ impl SyncOptions {
     }
 
     /// Reads the options array over the defaults.
-    pub fn from_array(options: &Array) -> Result<Self, ConfigError> {
+    pub fn from_array(options: &Array) -> Result<Self, OptionsError> {
         Self::default().with_array(options)
     }
 
@@ -78,7 +83,7 @@ impl SyncOptions {
     /// `heartbeat` are the binding's business and are skipped here; any other unknown key is
     /// refused, so a typo such as `timout` does not silently fall back to
     /// the default.
-    pub fn with_array(self, options: &Array) -> Result<Self, ConfigError> {
+    pub fn with_array(self, options: &Array) -> Result<Self, OptionsError> {
         let mut parsed = self;
         let mut problems = Vec::new();
         for (key, value) in options.iter() {
@@ -122,7 +127,7 @@ impl SyncOptions {
         if problems.is_empty() {
             Ok(parsed)
         } else {
-            Err(ConfigError::Option(problems.join("; ")))
+            Err(OptionsError(problems.join("; ")))
         }
     }
 }
@@ -214,8 +219,9 @@ mod tests {
                 .with("concurrency", "many")
                 .with("timeout", 0i64),
         )
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+        // The caller's ConfigError says which option, as PHP shows it.
+        let err = crate::error::ConfigError::from(err).to_string();
         assert_eq!(
             err,
             "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval); \
