@@ -240,6 +240,47 @@ namespace PuqDns {
          */
         public static function testZone(array $zone, ?array $options = null): array {}
     }
+
+    /**
+     * Masks credentials and escapes control characters.
+     */
+    class Redact {
+        public function __construct() {}
+
+        /**
+         * Every form each secret may take in a log (raw, form-encoded,
+         * percent-encoded, JSON-escaped), longest first, each once: the
+         * replacement list of WHMCS's logModuleCall().
+         *
+         * @throws ConfigException when `$secrets` is not a list of strings
+         *
+         * @param array $secrets
+         * @return array
+         */
+        public static function forms(array $secrets): array {}
+
+        /**
+         * The text with every control character written as its escape (`\n`,
+         * `\u{1b}`), as the extension writes its own cron lines.
+         *
+         * @param string $text
+         * @return string
+         */
+        public static function printable(string $text): string {}
+
+        /**
+         * The text with each secret, raw, form-encoded, percent-encoded or
+         * JSON-escaped, replaced by `***` (a secret shorter than 8 characters
+         * only where it stands on its own).
+         *
+         * @throws ConfigException when `$secrets` is not a list of strings
+         *
+         * @param string $text
+         * @param array $secrets
+         * @return string
+         */
+        public static function secrets(string $text, array $secrets): string {}
+    }
 }
 
 namespace PuqDns {

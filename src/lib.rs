@@ -5,6 +5,7 @@
 
 mod convert;
 mod exceptions;
+mod redact;
 mod runtime;
 mod sync;
 mod zone_manager;
@@ -32,5 +33,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .startup_function(exceptions::register)
         .class::<zone_manager::DnsZoneManager>()
         .class::<sync::DnsSync>()
+        .class::<redact::Redact>()
         .info_function(module_info)
 }

@@ -3,9 +3,9 @@
 use std::time::Instant;
 
 use crate::http::Transport;
+use crate::options::SyncOptions;
 use crate::provider::Client;
-use crate::sync::report::clean_error;
-use crate::sync::SyncOptions;
+use crate::redact::clean_error;
 use crate::value::Array;
 use crate::zone::Zone;
 

@@ -19,6 +19,7 @@ pub mod name;
 pub mod options;
 pub mod plan;
 pub mod provider;
+pub mod redact;
 pub mod reverse;
 mod row;
 pub mod rr;

@@ -13,20 +13,12 @@ namespace PuqDns\Module;
  */
 final class Printable
 {
+    /** The extension's rule (PuqDns\Redact::printable), on text that is made valid UTF-8 first. */
     public static function line(string $text): string
     {
         if (!mb_check_encoding($text, 'UTF-8')) {
             $text = mb_convert_encoding($text, 'UTF-8', 'UTF-8');
         }
-        return (string) preg_replace_callback(
-            '/[\x00-\x1f\x7f\x{80}-\x{9f}]/u',
-            static fn (array $m): string => match ($m[0]) {
-                "\n" => '\n',
-                "\r" => '\r',
-                "\t" => '\t',
-                default => sprintf('\u{%x}', mb_ord($m[0], 'UTF-8')),
-            },
-            $text,
-        );
+        return \PuqDns\Redact::printable($text);
     }
 }

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace PuqDns\Module;
 
 use PDO;
+use PuqDns\Redact;
 
 /**
  * The standalone module log: the same entries as WHMCS's, in the log table
@@ -13,15 +14,6 @@ use PDO;
  */
 final class TableModuleLog implements ModuleLog
 {
-    private const MASK = '***';
-
-    /**
-     * A secret shorter than this is blanked only where it stands on its
-     * own, as the extension does: a password `ab` must not turn `table`
-     * into `t***le`.
-     */
-    private const WHOLE_WORD_BELOW = 8;
-
     public function __construct(
         private readonly PDO $pdo,
         private readonly string $table = Schema::LOG,
@@ -75,19 +67,15 @@ final class TableModuleLog implements ModuleLog
     }
 
     /**
-     * Each secret, and its JSON-escaped forms (the context is JSON), replaced
-     * by the mask.
+     * Each secret, in every form it may take in the message or the JSON
+     * context, replaced by the mask: the extension's rule (PuqDns\Redact),
+     * the same as for its own errors.
      *
      * @param list<string> $secrets
      */
     private static function blank(string $text, array $secrets): string
     {
-        foreach (SecretForms::of($secrets) as $form) {
-            $text = mb_strlen($form) < self::WHOLE_WORD_BELOW
-                ? (string) preg_replace('/(?<![\p{L}\p{N}])' . preg_quote($form, '/') . '(?![\p{L}\p{N}])/u', self::MASK, $text)
-                : str_replace($form, self::MASK, $text);
-        }
-        return $text;
+        return Redact::secrets($text, array_values($secrets));
     }
 
     private function q(string $name): string

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace PuqDns\Module;
 
+use PuqDns\Redact;
+
 /**
  * WHMCS's module log (Utilities → Logs → Module Log) through its
  * logModuleCall(). The secrets go in its replacement list, as they are and
@@ -33,8 +35,8 @@ final class WhmcsModuleLog implements ModuleLog
             json_encode($request, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRETTY_PRINT | JSON_INVALID_UTF8_SUBSTITUTE),
             $entry->message,
             $entry->message,
-            // The raw secret and its JSON-escaped forms: the request is JSON.
-            SecretForms::of($secrets),
+            // Every form a secret may take (the request is JSON): the extension's list.
+            Redact::forms(array_values($secrets)),
         );
     }
 }

@@ -9,6 +9,7 @@ use PuqDns\ConfigException;
 use PuqDns\DnsException;
 use PuqDns\DnsSync;
 use PuqDns\DnsZoneManager;
+use PuqDns\Redact;
 use ReflectionClass;
 use ReflectionMethod;
 
@@ -34,7 +35,7 @@ final class ExtensionTest extends TestCase
 
     public function testTheFourClassesExist(): void
     {
-        foreach ([DnsZoneManager::class, DnsSync::class, DnsException::class, ConfigException::class] as $class) {
+        foreach ([DnsZoneManager::class, DnsSync::class, Redact::class, DnsException::class, ConfigException::class] as $class) {
             $this->assertTrue(class_exists($class), "$class is missing");
             $this->assertSame('puq_dns', (new ReflectionClass($class))->getExtensionName(), $class);
         }
@@ -86,6 +87,7 @@ final class ExtensionTest extends TestCase
                 ['__construct', 'list', 'match', 'test'],
                 ['mask', 'merge', 'normalize', 'providers', 'reverseName', 'testZone'],
             ],
+            'Redact' => [Redact::class, ['__construct'], ['forms', 'printable', 'secrets']],
             'DnsSync' => [
                 DnsSync::class,
                 ['__construct', 'create', 'delete', 'plan', 'planMany', 'resync', 'resyncMany', 'update'],
@@ -127,6 +129,9 @@ final class ExtensionTest extends TestCase
             'DnsZoneManager::match' => [DnsZoneManager::class, 'match', ['string $name']],
             'DnsZoneManager::reverseName' => [DnsZoneManager::class, 'reverseName', ['string $ip']],
             'DnsZoneManager::providers' => [DnsZoneManager::class, 'providers', []],
+            'Redact::secrets' => [Redact::class, 'secrets', ['string $text', 'array $secrets']],
+            'Redact::forms' => [Redact::class, 'forms', ['array $secrets']],
+            'Redact::printable' => [Redact::class, 'printable', ['string $text']],
             'DnsSync::__construct' => [DnsSync::class, '__construct', ['array $zones', '?array $options = null']],
             'DnsSync::create' => [DnsSync::class, 'create', ['array $vm']],
             'DnsSync::delete' => [DnsSync::class, 'delete', ['array $vm']],
@@ -157,9 +162,31 @@ final class ExtensionTest extends TestCase
         $this->assertSame($params, $shown);
         if ($method !== '__construct') {
             $this->assertSame(
-                $method === 'reverseName' ? 'string' : 'array',
+                in_array($method, ['reverseName', 'secrets', 'printable'], true) ? 'string' : 'array',
                 (string) $m->getReturnType(),
             );
+        }
+    }
+
+    public function testRedactMasksEveryFormOfASecretAndEscapesControlCharacters(): void
+    {
+        $secret = 'p@ss w+rd/"1*';
+        $this->assertSame(
+            'echo: password=***&x=1 url /*** json "***" raw ***',
+            Redact::secrets('echo: password=p%40ss+w%2Brd%2F%221*&x=1 url /p%40ss%20w%2Brd%2F%221%2A json "p@ss w+rd/\\"1*" raw p@ss w+rd/"1*', [$secret, '']),
+        );
+        // A short secret only where it stands alone.
+        $this->assertSame('***: table key=***&x', Redact::secrets('ab: table key=ab&x', ['ab']));
+        $this->assertSame(
+            ['p%40ss%20w%2Brd%2F%221%2A', 'p%40ss+w%2Brd%2F%221*', 'p@ss w+rd/\\"1*', 'p@ss w+rd/"1*'],
+            Redact::forms([$secret]),
+        );
+        $this->assertSame('a\\nb\\u{1b}[2J c', Redact::printable("a\nb\e[2J c"));
+        try {
+            Redact::secrets('x', ['ok', ['nested']]);
+            $this->fail('a secret that is not a string is refused');
+        } catch (ConfigException $e) {
+            $this->assertSame('secrets[1] must be a string, not array', $e->getMessage());
         }
     }
 
@@ -186,7 +213,7 @@ final class ExtensionTest extends TestCase
         $this->assertStringContainsString('class PuqDns\\DnsZoneManager ]', $out);
         $this->assertStringContainsString('class PuqDns\\DnsSync ]', $out);
         $this->assertStringContainsString('Constant [ public string KEEP ] { __KEEP__ }', $out);
-        $this->assertStringContainsString('- Classes [4] {', $out);
+        $this->assertStringContainsString('- Classes [5] {', $out);
     }
 
     public function testPhpRiShowsTheVersion(): void

@@ -682,7 +682,8 @@ abstract class DnsServiceContract extends ModuleTestCase
             $this->assertSame('puqProxmoxKVM', $call['module']);
             $this->assertSame('DNS create', $call['action']);
             $this->assertEqualsCanonicalizing(
-                [self::$pdns->key, $deadKey, 'dead/\\"server\\\\key-0123456789', 'dead\\/\\"server\\\\key-0123456789'],
+                // Raw, JSON-escaped (the request is JSON) and form/percent-encoded: the extension's forms.
+                [self::$pdns->key, $deadKey, 'dead/\\"server\\\\key-0123456789', 'dead%2F%22server%5Ckey-0123456789'],
                 $call['replaceVars'],
             );
         }
