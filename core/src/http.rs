@@ -8,46 +8,45 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Client, RequestBuilder, StatusCode};
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Mutex;
 
 use crate::budget::RequestBudget;
 use crate::fault::ProviderError;
 use crate::options::SyncOptions;
+use crate::retry::{Tries, Try};
 pub use crate::tls::Tls;
 
 /// Largest answer read from a provider. Reads are filtered to the VM's
 /// names, so a real answer is a few kilobytes; this only stops a
 /// misbehaving server from filling memory.
 const MAX_BODY: usize = 8 * 1024 * 1024;
-/// The longest wait between two tries, whatever `Retry-After` says.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Locks that make writes to one backend go one at a time, by a key the
 /// provider chooses (a PowerDNS server, a HestiaCP domain).
 type WriteLocks = Arc<StdMutex<HashMap<String, Arc<Mutex<()>>>>>;
 
-/// Servers that did not answer at all after every try, by origin
-/// (`https://host:port`), with the error they gave.
-type GaveUp = Arc<StdMutex<HashMap<String, String>>>;
-
 /// What every zone of one sync shares: the options, the bound on requests
-/// in flight, the write locks and the servers given up on.
+/// in flight and the servers given up on (its [`Tries`]), and the write
+/// locks.
 #[derive(Clone, Debug)]
 pub struct Transport {
     pub options: SyncOptions,
-    limiter: Arc<Semaphore>,
+    tries: Tries,
     write_locks: WriteLocks,
-    gave_up: GaveUp,
 }
 
 impl Transport {
     pub fn new(options: &SyncOptions) -> Self {
         Self {
             options: options.clone(),
-            limiter: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            tries: Tries::new(options.concurrency, options.retries),
             write_locks: WriteLocks::default(),
-            gave_up: GaveUp::default(),
         }
+    }
+
+    /// How requests of this sync are tried, whatever carries them.
+    pub fn tries(&self) -> Tries {
+        self.tries.clone()
     }
 
     /// The lock shared by every client of this sync that writes to `key`.
@@ -88,10 +87,7 @@ impl Transport {
             .map_err(|e| ProviderError::Transport(format!("cannot set up HTTPS: {e}")))?;
         Ok(Http {
             client,
-            limiter: Arc::clone(&self.limiter),
-            retries: self.options.retries,
-            budget: None,
-            gave_up: Arc::clone(&self.gave_up),
+            tries: self.tries(),
         })
     }
 }
@@ -121,15 +117,7 @@ impl Answer {
 #[derive(Clone, Debug)]
 pub struct Http {
     client: Client,
-    limiter: Arc<Semaphore>,
-    retries: u32,
-    /// Drawn on by every try, retries included, before it takes a place
-    /// among the requests in flight.
-    budget: Option<Arc<RequestBudget>>,
-    /// Shared by every client of one sync: a server that did not answer
-    /// after all its tries is not asked again in the same call, so a dead
-    /// or hanging server costs one round of tries, not one per request.
-    gave_up: GaveUp,
+    tries: Tries,
 }
 
 impl Http {
@@ -140,7 +128,7 @@ impl Http {
     /// The same client, its requests counted against `budget`.
     pub fn with_budget(self, budget: Arc<RequestBudget>) -> Self {
         Self {
-            budget: Some(budget),
+            tries: self.tries.with_budget(budget),
             ..self
         }
     }
@@ -148,7 +136,7 @@ impl Http {
     /// How many times a failed try is repeated; for providers that signal
     /// a transient failure inside a successful answer (HestiaCP's E_LA).
     pub fn retries(&self) -> u32 {
-        self.retries
+        self.tries.retries()
     }
 
     /// Sends a request, trying again after transient failures (no answer,
@@ -163,67 +151,24 @@ impl Http {
             .build()
             .map(|request| request.url().origin().ascii_serialization())
             .unwrap_or_default();
-        if let Some(error) = self.gave_up_on(&origin) {
-            return (
-                Err(ProviderError::Transport(format!(
-                    "{error} (not tried again in this run)"
-                ))),
-                0,
-            );
-        }
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            if let Some(budget) = &self.budget {
-                budget.take().await;
-            }
-            let outcome = {
-                let _permit = self.limiter.acquire().await;
-                self.send_once(build(&self.client)).await
-            };
-            let retry_after = match &outcome {
-                Ok(answer) if is_transient(answer.status) => Some(retry_after(&answer.headers)),
-                Ok(_) => None,
-                Err(SendError::Transient(_)) => Some(None),
-                Err(SendError::Final(_)) => None,
-            };
-            let out_of_tries = attempt > self.retries;
-            match retry_after {
-                Some(wait) if !out_of_tries => {
-                    tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt)).min(MAX_BACKOFF))
-                        .await;
+        self.tries
+            .run(&origin, || async {
+                match self.send_once(build(&self.client)).await {
+                    Ok(answer) if is_transient(answer.status) => Try::Again {
+                        wait: retry_after(&answer.headers),
+                        last: Ok(answer),
+                        answered: true,
+                    },
+                    Ok(answer) => Try::Done(Ok(answer)),
+                    Err(SendError::Transient(e)) => Try::Again {
+                        last: Err(e),
+                        wait: None,
+                        answered: false,
+                    },
+                    Err(SendError::Final(e)) => Try::Done(Err(e)),
                 }
-                _ => {
-                    let outcome = outcome.map_err(|e| match e {
-                        SendError::Transient(e) => {
-                            self.give_up(&origin, &e);
-                            e
-                        }
-                        SendError::Final(e) => e,
-                    });
-                    return (outcome, attempt);
-                }
-            }
-        }
-    }
-
-    fn gave_up_on(&self, origin: &str) -> Option<String> {
-        self.gave_up
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(origin)
-            .cloned()
-    }
-
-    fn give_up(&self, origin: &str, error: &ProviderError) {
-        if origin.is_empty() {
-            return;
-        }
-        self.gave_up
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(origin.to_owned())
-            .or_insert_with(|| error.to_string());
+            })
+            .await
     }
 
     async fn send_once(&self, request: RequestBuilder) -> Result<Answer, SendError> {
@@ -401,27 +346,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// 200 ms, 400 ms, 800 ms … with up to half again of jitter, so that
-/// retries from parallel zones do not arrive together.
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(200).saturating_mul(1 << attempt.saturating_sub(1).min(8));
-    let jitter = base.mul_f64(jitter_fraction() * 0.5);
-    base + jitter
-}
-
-/// A number in [0, 1) that differs between calls; good enough for jitter.
-fn jitter_fraction() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    (hasher.finish() % 10_000) as f64 / 10_000.0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,16 +397,5 @@ mod tests {
             wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
             "{wait:?}"
         );
-    }
-
-    #[test]
-    fn backoff_grows_and_stays_bounded() {
-        assert!(
-            backoff(1) >= Duration::from_millis(200) && backoff(1) < Duration::from_millis(300)
-        );
-        assert!(
-            backoff(3) >= Duration::from_millis(800) && backoff(3) < Duration::from_millis(1200)
-        );
-        assert!(backoff(40) <= Duration::from_millis(200 * 256 * 3 / 2));
     }
 }

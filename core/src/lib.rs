@@ -20,6 +20,7 @@ pub mod options;
 pub mod plan;
 pub mod provider;
 pub mod redact;
+pub mod retry;
 pub mod reverse;
 mod row;
 pub mod rr;

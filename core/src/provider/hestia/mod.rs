@@ -27,12 +27,13 @@ use tokio::sync::Mutex;
 
 use futures::future::BoxFuture;
 
-use crate::http::{backoff, readable_body, Http, Transport};
+use crate::http::{readable_body, Http, Transport};
 use crate::name::DnsName;
 use crate::provider::{
     normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordFailure,
     RecordSet, Registration, Target,
 };
+use crate::retry::backoff;
 use crate::rr::RecordType;
 use crate::secret::Secret;
 
