@@ -25,6 +25,11 @@ pub enum ProviderError {
         message: String,
         described: String,
     },
+    /// A DNS server answered with an error RCODE (RFC 2136 updates and
+    /// queries): `rcode` is its mnemonic with the TSIG error, if any
+    /// (`NOTAUTH (BADSIG)`), `message` what it means for this zone.
+    #[error("{rcode}: {message}")]
+    Dns { rcode: String, message: String },
     /// Refused before sending, e.g. a name the provider cannot take.
     #[error("{0}")]
     Refused(String),
@@ -35,7 +40,12 @@ impl ProviderError {
     /// and 429): trying the same thing again cannot help, but a smaller
     /// request without the offending record can.
     pub fn is_refusal(&self) -> bool {
-        matches!(self, ProviderError::Status { status, .. }
-            if (400..500).contains(status) && *status != 408 && *status != 429)
+        match self {
+            ProviderError::Status { status, .. } => {
+                (400..500).contains(status) && *status != 408 && *status != 429
+            }
+            ProviderError::Dns { rcode, .. } => rcode != "SERVFAIL",
+            _ => false,
+        }
     }
 }

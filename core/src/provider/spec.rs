@@ -26,6 +26,10 @@ pub enum FieldKind {
     Url,
     /// A credential: sealed at rest, masked as KEEP, scrubbed from output.
     Secret,
+    /// One of a fixed list of values (`options`).
+    Choice,
+    /// On or off.
+    Flag,
 }
 
 impl FieldKind {
@@ -34,6 +38,8 @@ impl FieldKind {
             FieldKind::Text => "text",
             FieldKind::Url => "url",
             FieldKind::Secret => "secret",
+            FieldKind::Choice => "choice",
+            FieldKind::Flag => "flag",
         }
     }
 }
@@ -53,6 +59,15 @@ pub enum Check {
     /// A credential; `header_safe` when it travels in an HTTP header
     /// (visible ASCII only), else any text without control characters.
     Secret { header_safe: bool },
+    /// One of `options`, in any case.
+    Choice { options: &'static [&'static str] },
+    /// True or false, as forms and databases send them.
+    Flag,
+    /// The provider's own check: the normal form, or why the text is not
+    /// usable (said after the field's name).
+    Custom {
+        check: fn(&str) -> Result<String, String>,
+    },
 }
 
 impl fmt::Debug for Check {
@@ -61,6 +76,9 @@ impl fmt::Debug for Check {
             Check::Token { what, .. } => write!(f, "Token({what})"),
             Check::BaseUrl { .. } => f.write_str("BaseUrl"),
             Check::Secret { header_safe } => write!(f, "Secret(header_safe: {header_safe})"),
+            Check::Choice { options } => write!(f, "Choice({options:?})"),
+            Check::Flag => f.write_str("Flag"),
+            Check::Custom { .. } => f.write_str("Custom"),
         }
     }
 }
@@ -125,6 +143,42 @@ impl FieldSpec {
         }
     }
 
+    /// One of `options`.
+    pub const fn choice(
+        name: &'static str,
+        label: &'static str,
+        options: &'static [&'static str],
+    ) -> Self {
+        Self {
+            kind: FieldKind::Choice,
+            check: Check::Choice { options },
+            ..Self::token(name, label, any_char, "")
+        }
+    }
+
+    /// On or off; off unless given.
+    pub const fn flag(name: &'static str, label: &'static str) -> Self {
+        Self {
+            kind: FieldKind::Flag,
+            check: Check::Flag,
+            required: false,
+            default: Some("0"),
+            ..Self::token(name, label, any_char, "")
+        }
+    }
+
+    /// Text the provider checks itself.
+    pub const fn custom(
+        name: &'static str,
+        label: &'static str,
+        check: fn(&str) -> Result<String, String>,
+    ) -> Self {
+        Self {
+            check: Check::Custom { check },
+            ..Self::token(name, label, any_char, "")
+        }
+    }
+
     pub const fn help(self, help: &'static str) -> Self {
         Self {
             help: Some(help),
@@ -132,11 +186,18 @@ impl FieldSpec {
         }
     }
 
-    /// Optional, standing for `default` when empty, and under "Advanced".
+    /// Optional, standing for `default` when empty.
     pub const fn optional(self, default: &'static str) -> Self {
         Self {
             required: false,
             default: Some(default),
+            ..self
+        }
+    }
+
+    /// Under "Advanced" on the zones page: rarely changed.
+    pub const fn advanced(self) -> Self {
+        Self {
             advanced: true,
             ..self
         }
@@ -161,7 +222,16 @@ impl FieldSpec {
                 .with("default", self.default)
                 .with("help", self.help)
                 .with("advanced", self.advanced)
-                .with("endpoint", self.endpoint),
+                .with("endpoint", self.endpoint)
+                .with(
+                    "options",
+                    match self.check {
+                        Check::Choice { options } => {
+                            Value::from(Array::list(options.iter().copied()))
+                        }
+                        _ => Value::Null,
+                    },
+                ),
         )
     }
 
@@ -170,11 +240,39 @@ impl FieldSpec {
     /// it is not usable.
     fn read(&self, r: &mut RowReader<'_>) -> Option<FieldValue> {
         if !self.required && r.present(self.name).is_none() {
-            return Some(FieldValue::Text(
-                self.default.unwrap_or_default().to_owned(),
-            ));
+            let default = self.default.unwrap_or_default();
+            return Some(match self.check {
+                Check::Flag => FieldValue::Flag(matches!(default, "1" | "true")),
+                _ => FieldValue::Text(default.to_owned()),
+            });
         }
         match self.check {
+            Check::Flag => r.flag(self.name).map(FieldValue::Flag),
+            Check::Choice { options } => {
+                let text = r.text(self.name, true)?;
+                match options.iter().find(|o| o.eq_ignore_ascii_case(&text)) {
+                    Some(option) => Some(FieldValue::Text((*option).to_owned())),
+                    None => {
+                        r.problem(format!(
+                            "{} {:?} is not one of {}",
+                            self.name,
+                            shorten(&text),
+                            options.join(", ")
+                        ));
+                        None
+                    }
+                }
+            }
+            Check::Custom { check } => {
+                let text = r.text(self.name, true)?;
+                match check(&text) {
+                    Ok(normal) => Some(FieldValue::Text(normal)),
+                    Err(why) => {
+                        r.problem(format!("{} {why}", self.name));
+                        None
+                    }
+                }
+            }
             Check::Token { allowed, what } => r
                 .token(self.name, true, allowed, what)
                 .map(FieldValue::Text),
@@ -201,6 +299,8 @@ pub struct ProviderSpec {
     pub ttl: TtlRule,
     /// Why the provider cannot hold a zone of this name, if it cannot.
     pub refuses_zone: fn(&DnsName) -> Option<String>,
+    /// What is wrong with the fields together, each read well on its own.
+    pub refuses_row: fn(&ProviderRow) -> Vec<String>,
 }
 
 /// The TTLs a provider takes: `min..=max`, and `also` besides.
@@ -224,6 +324,11 @@ pub const ANY_TTL: TtlRule = TtlRule {
 /// A provider that can hold any zone name.
 pub fn takes_any_zone(_: &DnsName) -> Option<String> {
     None
+}
+
+/// A provider whose fields need nothing of each other.
+pub fn takes_any_row(_: &ProviderRow) -> Vec<String> {
+    Vec::new()
 }
 
 impl PartialEq for ProviderSpec {
@@ -255,13 +360,13 @@ impl ProviderSpec {
     /// An endpoint URL as this provider normalises it, or the text as it
     /// is when it is not a URL (a stored row may hold anything).
     pub fn normal_endpoint(&self, text: &str) -> String {
-        let normalise = match self.endpoint_field().map(|f| f.check) {
-            Some(Check::BaseUrl { normalise }) => normalise,
-            _ => return text.to_owned(),
-        };
-        match Url::parse(text) {
-            Ok(url) => normalise(url.as_str()),
-            Err(_) => text.to_owned(),
+        match self.endpoint_field().map(|f| f.check) {
+            Some(Check::BaseUrl { normalise }) => match Url::parse(text) {
+                Ok(url) => normalise(url.as_str()),
+                Err(_) => text.to_owned(),
+            },
+            Some(Check::Custom { check }) => check(text.trim()).unwrap_or_else(|_| text.to_owned()),
+            _ => text.to_owned(),
         }
     }
 
@@ -283,7 +388,14 @@ impl ProviderSpec {
     pub(crate) fn read(&'static self, r: &mut RowReader<'_>) -> Option<ProviderRow> {
         let values: Vec<Option<FieldValue>> = self.fields.iter().map(|f| f.read(r)).collect();
         let values = values.into_iter().collect::<Option<Vec<FieldValue>>>()?;
-        Some(ProviderRow { spec: self, values })
+        let row = ProviderRow { spec: self, values };
+        let problems = (self.refuses_row)(&row);
+        if problems.is_empty() {
+            Some(row)
+        } else {
+            problems.into_iter().for_each(|p| r.problem(p));
+            None
+        }
     }
 
     /// A zone TTL read by the provider's rule.
@@ -304,6 +416,7 @@ impl ProviderSpec {
 pub enum FieldValue {
     Text(String),
     Secret(Secret),
+    Flag(bool),
 }
 
 impl fmt::Debug for FieldValue {
@@ -311,6 +424,7 @@ impl fmt::Debug for FieldValue {
         match self {
             FieldValue::Text(t) => write!(f, "{t:?}"),
             FieldValue::Secret(s) => write!(f, "{s:?}"),
+            FieldValue::Flag(b) => write!(f, "{b}"),
         }
     }
 }
@@ -334,9 +448,14 @@ impl ProviderRow {
         self.value(name)
             .and_then(|v| match v {
                 FieldValue::Text(t) => Some(t.as_str()),
-                FieldValue::Secret(_) => None,
+                FieldValue::Secret(_) | FieldValue::Flag(_) => None,
             })
             .unwrap_or_default()
+    }
+
+    /// A flag field's value; off for a field the provider does not have.
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.value(name), Some(FieldValue::Flag(true)))
     }
 
     /// The zone's credential, to send and to scrub from anything echoed.
@@ -346,7 +465,7 @@ impl ProviderRow {
             .iter()
             .find_map(|v| match v {
                 FieldValue::Secret(s) => Some(s),
-                FieldValue::Text(_) => None,
+                FieldValue::Text(_) | FieldValue::Flag(_) => None,
             })
             .unwrap_or_else(|| NONE.get_or_init(|| Secret::new("")))
     }
@@ -362,6 +481,7 @@ impl ProviderRow {
             match value {
                 FieldValue::Text(t) => row.insert(field.name, t.as_str()),
                 FieldValue::Secret(s) => row.insert(field.name, s.expose()),
+                FieldValue::Flag(b) => row.insert(field.name, *b),
             }
         }
     }

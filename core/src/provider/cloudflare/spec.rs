@@ -1,6 +1,6 @@
 //! Cloudflare's zone-row fields.
 
-use crate::provider::spec::{takes_any_zone, FieldSpec, ProviderSpec, TtlRule};
+use crate::provider::spec::{takes_any_row, takes_any_zone, FieldSpec, ProviderSpec, TtlRule};
 
 /// The API base when a row gives none.
 pub const DEFAULT_API: &str = "https://api.cloudflare.com/client/v4";
@@ -18,6 +18,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         FieldSpec::url("api_url", "API URL", api_url)
             .help("Leave empty for https://api.cloudflare.com/client/v4")
             .optional(DEFAULT_API)
+            .advanced()
             .endpoint(),
     ],
     // 1 means automatic.
@@ -28,6 +29,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         refusal: "is not accepted by Cloudflare (1 for automatic, or 60 to 86400)",
     },
     refuses_zone: takes_any_zone,
+    refuses_row: takes_any_row,
 };
 
 const ID_CHARS: &str = "a Cloudflare id is letters and digits";

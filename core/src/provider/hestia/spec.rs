@@ -1,7 +1,9 @@
 //! HestiaCP's zone-row fields.
 
 use crate::name::DnsName;
-use crate::provider::spec::{is_user_char, without_api_path, FieldSpec, ProviderSpec, ANY_TTL};
+use crate::provider::spec::{
+    is_user_char, takes_any_row, without_api_path, FieldSpec, ProviderSpec, ANY_TTL,
+};
 
 pub const SPEC: ProviderSpec = ProviderSpec {
     name: "hestiacp",
@@ -18,6 +20,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ],
     ttl: ANY_TTL,
     refuses_zone,
+    refuses_row: takes_any_row,
 };
 
 const USER_CHARS: &str =

@@ -1,7 +1,7 @@
 //! PowerDNS's zone-row fields.
 
 use crate::provider::spec::{
-    is_user_char, takes_any_zone, without_api_path, FieldSpec, ProviderSpec, ANY_TTL,
+    is_user_char, takes_any_row, takes_any_zone, without_api_path, FieldSpec, ProviderSpec, ANY_TTL,
 };
 
 /// The server id when a row gives none.
@@ -22,10 +22,12 @@ pub const SPEC: ProviderSpec = ProviderSpec {
             "a PowerDNS server id is letters, digits, '.', '_' and '-', and does not start with '-'",
         )
         .help("Leave empty for localhost")
-        .optional(DEFAULT_SERVER_ID),
+        .optional(DEFAULT_SERVER_ID)
+        .advanced(),
     ],
     ttl: ANY_TTL,
     refuses_zone: takes_any_zone,
+    refuses_row: takes_any_row,
 };
 
 /// The webserver's base, without a pasted `/api/v1`.
