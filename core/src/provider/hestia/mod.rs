@@ -327,54 +327,65 @@ impl HestiaClient {
     /// replaced A is never the domain's last. Then one restart for the zone.
     pub async fn apply(&self, changes: &[Change]) -> Vec<Applied> {
         let _one_writer_per_domain = self.write_lock.lock().await;
-        let mut outcomes: Vec<Applied> = Vec::with_capacity(changes.len());
+        let mut failures: Vec<Vec<RecordFailure>> = vec![Vec::new(); changes.len()];
+        let mut attempts: Vec<u32> = vec![0; changes.len()];
         let mut written = false;
-        for change in changes {
-            let mut failures = Vec::new();
-            let mut attempts = 0;
-            let mut any_done = false;
-            match self.relative_name(change) {
-                Err(error) => {
-                    failures.extend(change.add.iter().map(|content| RecordFailure {
+        let records: Vec<Result<String, ProviderError>> =
+            changes.iter().map(|c| self.relative_name(c)).collect();
+        for (at, (change, record)) in changes.iter().zip(&records).enumerate() {
+            if let Err(error) = record {
+                failures[at].extend(change.add.iter().map(|content| RecordFailure {
+                    content: content.clone(),
+                    error: error.clone(),
+                }));
+                failures[at].extend(change.remove.iter().map(|record| RecordFailure {
+                    content: record.content.clone(),
+                    error: error.clone(),
+                }));
+            }
+        }
+        // Every add of the zone before any delete: HestiaCP refuses to
+        // delete a zone's last A record, so a VM that moves to a new name
+        // in an otherwise empty zone needs its new A first; and a name is
+        // never left without its address in between.
+        for (at, (change, record)) in changes.iter().zip(&records).enumerate() {
+            let Ok(record) = record else { continue };
+            for content in &change.add {
+                let (outcome, sent) = self.add(record, change, content).await;
+                attempts[at] += sent;
+                match outcome {
+                    Ok(()) => written = true,
+                    Err(error) => failures[at].push(RecordFailure {
                         content: content.clone(),
-                        error: error.clone(),
-                    }));
-                    failures.extend(change.remove.iter().map(|record| RecordFailure {
-                        content: record.content.clone(),
-                        error: error.clone(),
-                    }));
-                }
-                Ok(record) => {
-                    for content in &change.add {
-                        let (outcome, sent) = self.add(&record, change, content).await;
-                        attempts += sent;
-                        match outcome {
-                            Ok(()) => any_done = true,
-                            Err(error) => failures.push(RecordFailure {
-                                content: content.clone(),
-                                error,
-                            }),
-                        }
-                    }
-                    for removed in &change.remove {
-                        let (outcome, sent) = self.delete(removed).await;
-                        attempts += sent;
-                        match outcome {
-                            Ok(()) => any_done = true,
-                            Err(error) => failures.push(RecordFailure {
-                                content: removed.content.clone(),
-                                error,
-                            }),
-                        }
-                    }
+                        error,
+                    }),
                 }
             }
-            written |= any_done;
-            outcomes.push(Attempted {
+        }
+        for (at, (change, record)) in changes.iter().zip(&records).enumerate() {
+            if record.is_err() {
+                continue;
+            }
+            for removed in &change.remove {
+                let (outcome, sent) = self.delete(removed).await;
+                attempts[at] += sent;
+                match outcome {
+                    Ok(()) => written = true,
+                    Err(error) => failures[at].push(RecordFailure {
+                        content: removed.content.clone(),
+                        error,
+                    }),
+                }
+            }
+        }
+        let mut outcomes: Vec<Applied> = failures
+            .into_iter()
+            .zip(attempts)
+            .map(|(failures, attempts)| Attempted {
                 outcome: Ok(failures),
                 attempts,
-            });
-        }
+            })
+            .collect();
         if written {
             self.restart(changes, &mut outcomes).await;
         }
