@@ -11,6 +11,9 @@ packages=(
     phpunit php-sqlite3 php-mbstring php-xml
     # A private PowerDNS for tests and the demo, and dig to read it back.
     pdns-server pdns-backend-sqlite3 sqlite3 dnsutils curl python3
+    # Private BIND 9 and Knot DNS for the RFC 2136 provider's tests and the
+    # demo; nsupdate (dnsutils) puts records there as another tool would.
+    bind9 bind9-utils knot
     # The fake HestiaCP serves HTTPS with a certificate it makes with openssl.
     openssl
     # The PHP module layer's tests: a private MariaDB server and PDO's driver.
@@ -32,7 +35,8 @@ if ((${#missing[@]})); then
     echo "deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # policy-rc.d keeps the packaged pdns service from starting on port 53:
+    # policy-rc.d keeps the packaged pdns, named and knot services from
+    # starting on port 53:
     # tests run their own servers on free loopback ports.
     own_policy=
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then

@@ -171,7 +171,7 @@ final class DnsSyncTest extends TestCase
     public function testConstructorRefusesBadZonesLikeTheManager(): void
     {
         $this->assertSame(
-            'zone 6 (ok.com): type "bind" is not one of cloudflare, hestiacp, powerdns; '
+            'zone 6 (ok.com): type "bind" is not one of cloudflare, hestiacp, powerdns, rfc2136; '
             . 'zone 3 (ok.net): api_key may hold only visible ASCII characters (no spaces)',
             $this->configError(fn () => new DnsSync([
                 Fixtures::powerdns(6, 'ok.com', ['type' => 'bind']),

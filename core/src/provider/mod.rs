@@ -7,6 +7,7 @@
 pub mod cloudflare;
 pub mod hestia;
 pub mod powerdns;
+pub mod rfc2136;
 pub mod spec;
 
 pub use crate::fault::ProviderError;
@@ -24,8 +25,12 @@ use crate::rr::RecordType;
 
 /// Every provider a zone row may name, in the order the zones page offers
 /// them. Adding a provider is its folder and one line here.
-pub const REGISTRY: [Registration; 3] =
-    [cloudflare::PROVIDER, hestia::PROVIDER, powerdns::PROVIDER];
+pub const REGISTRY: [Registration; 4] = [
+    cloudflare::PROVIDER,
+    hestia::PROVIDER,
+    powerdns::PROVIDER,
+    rfc2136::PROVIDER,
+];
 
 /// A provider as the registry holds it: what its rows hold, and how to
 /// talk to one of its zones.

@@ -662,15 +662,15 @@ fn unknown_or_missing_types_are_refused() {
     for (given, message) in [
         (
             Value::from("bind"),
-            "type \"bind\" is not one of cloudflare, hestiacp, powerdns",
+            "type \"bind\" is not one of cloudflare, hestiacp, powerdns, rfc2136",
         ),
         (
             Value::from("power dns"),
-            "type \"power dns\" is not one of cloudflare, hestiacp, powerdns",
+            "type \"power dns\" is not one of cloudflare, hestiacp, powerdns, rfc2136",
         ),
         (
             Value::Int(3),
-            "type \"3\" is not one of cloudflare, hestiacp, powerdns",
+            "type \"3\" is not one of cloudflare, hestiacp, powerdns, rfc2136",
         ),
         (Value::from(""), "type is required"),
         (Value::Null, "type is required"),
@@ -1534,7 +1534,7 @@ fn the_errors_of_every_row_are_reported_together() {
         err.to_string(),
         "zone 2: zone \"bad zone\" contains ' ', which a DNS name cannot hold; api_key must be a string, not int; \
          zone at index 2: a zone row must be an array, not string; \
-         zone at index 3 (x.example): id is required; type \"bind\" is not one of cloudflare, hestiacp, powerdns; \
+         zone at index 3 (x.example): id is required; type \"bind\" is not one of cloudflare, hestiacp, powerdns, rfc2136; \
          zone 5 (c.example): api_token is the __KEEP__ placeholder, not a credential; pass the stored row through merge() first"
     );
     assert_no_secret(&err.to_string());
@@ -1720,7 +1720,10 @@ fn provider_types_parse_in_any_case() {
     assert_eq!(ProviderType::parse("bind"), None);
     assert_eq!(ProviderType::parse(""), None);
     let secrets: Vec<&str> = ProviderType::all().map(|t| t.secret_field()).collect();
-    assert_eq!(secrets, ["api_token", "admin_password", "api_key"]);
+    assert_eq!(
+        secrets,
+        ["api_token", "admin_password", "api_key", "tsig_secret"]
+    );
     assert!(secrets.iter().all(|s| is_secret_field(s)));
     assert!(!is_secret_field("server_url"));
 }
@@ -1729,7 +1732,7 @@ fn provider_types_parse_in_any_case() {
 fn the_registry_lists_each_provider_once_in_the_order_its_rows_are_written() {
     use crate::provider::REGISTRY;
     let names: Vec<&str> = REGISTRY.iter().map(|r| r.spec.name).collect();
-    assert_eq!(names, ["cloudflare", "hestiacp", "powerdns"]);
+    assert_eq!(names, ["cloudflare", "hestiacp", "powerdns", "rfc2136"]);
     for t in ProviderType::all() {
         assert_eq!(ProviderType::parse(&t.as_str().to_uppercase()), Some(t));
     }

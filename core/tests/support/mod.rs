@@ -10,6 +10,8 @@ use puq_dns_core::{Array, Value, Vm, ZoneSet};
 use serde_json::json;
 
 pub mod cloudflare;
+pub mod dns;
+pub mod fake_dns;
 pub mod faults;
 pub mod hestia;
 

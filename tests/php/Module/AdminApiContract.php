@@ -249,7 +249,7 @@ abstract class AdminApiContract extends ModuleTestCase
         $cases = [
             [['api_key' => ''], '{"ok":false,"error":"zone new (puqcloud.com): api_key is required","field":"api_key"}'],
             [['zone' => 'bad zone.com'], '{"ok":false,"error":"zone new: zone \"bad zone.com\" contains \' \', which a DNS name cannot hold","field":"zone"}'],
-            [['type' => 'route53'], '{"ok":false,"error":"zone new (puqcloud.com): type \"route53\" is not one of cloudflare, hestiacp, powerdns","field":"type"}'],
+            [['type' => 'route53'], '{"ok":false,"error":"zone new (puqcloud.com): type \"route53\" is not one of cloudflare, hestiacp, powerdns, rfc2136","field":"type"}'],
             [['server_url' => 'ftp://x'], '{"ok":false,"error":"zone new (puqcloud.com): server_url \"ftp://x\" must start with http:// or https://","field":"server_url"}'],
             [['ttl' => '0', 'verify_tls' => 'maybe'], '{"ok":false,"error":"zone new (puqcloud.com): ttl 0 is out of range (1 to 2147483647); verify_tls must be true or false, not \"maybe\"","field":"ttl"}'],
             [['api_key' => 'has space ' . self::NEW_KEY], '{"ok":false,"error":"zone new (puqcloud.com): api_key may hold only visible ASCII characters (no spaces)","field":"api_key"}'],

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# A private Knot DNS (knotd) for RFC 2136 tests: DNS on 127.0.0.1 at a free
+# port, three TSIG keys (hmac-sha256/384/512) that may update the zones
+# given, except those marked :noupdate (none may) and :unsigned (127.0.0.1
+# may, without a key).
+#
+#   tests/knot/server.sh start DIR ZONE[:noupdate|:unsigned]...   starts it in DIR and prints, one per line,
+#                        KNOT_PORT, KNOT_PID, KNOT_KEY_256_NAME, KNOT_KEY_256_SECRET, … 384, 512
+#   tests/knot/server.sh stop DIR                        stops it and removes DIR
+set -euo pipefail
+
+here=$(dirname "$0")
+# shellcheck source=tests/server-lib.sh
+source "$here/../server-lib.sh"
+# shellcheck source=tests/dns-zones.sh
+source "$here/../dns-zones.sh"
+
+start() {
+    local dir=$1
+    shift
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    local port bits zone update
+    port=$(free_port)
+    mkdir -p "$dir/db"
+    make_keys "$dir"
+    # shellcheck source=/dev/null
+    source "$dir/keys.env"
+    {
+        cat <<CONF
+server:
+    rundir: "$dir"
+    listen: 127.0.0.1@$port
+database:
+    storage: "$dir/db"
+log:
+  - target: "$dir/knot.log"
+    any: info
+key:
+CONF
+        for bits in 256 384 512; do
+            local name="KEY_${bits}_NAME" secret="KEY_${bits}_SECRET"
+            printf '  - id: %s\n    algorithm: hmac-sha%s\n    secret: %s\n' "${!name}" "$bits" "${!secret}"
+        done
+        cat <<CONF
+acl:
+  - id: update
+    key: [$KEY_256_NAME, $KEY_384_NAME, $KEY_512_NAME]
+    action: [update, transfer]
+  - id: unsigned
+    address: 127.0.0.1
+    action: update
+template:
+  - id: default
+    storage: "$dir"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: changes
+zone:
+CONF
+        for arg in "$@"; do
+            read -r zone update < <(zone_spec "$arg")
+            zone_file "$dir" "$zone"
+            printf '  - domain: "%s"\n    file: "%s.zone"\n' "$zone" "$(printf '%s' "$zone" | tr '/' '_')"
+            if [[ "$update" == yes ]]; then
+                printf '    acl: update\n'
+            elif [[ "$update" == unsigned ]]; then
+                printf '    acl: unsigned\n'
+            fi
+        done
+    } >"$dir/knot.conf"
+    /usr/sbin/knotd -c "$dir/knot.conf" >"$dir/knot.out" 2>&1 &
+    local pid=$!
+    echo "$pid" >"$dir/knot.pid"
+    for _ in $(seq 1 100); do
+        if dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "${1%:*}" SOA 2>/dev/null | grep -q puq-dns.test; then
+            print_env "$dir" KNOT "$port" "$pid"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then break; fi
+        sleep 0.05
+    done
+    echo "knotd did not start; its output:" >&2
+    cat "$dir/knot.out" "$dir/knot.log" >&2 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+    return 1
+}
+
+stop() {
+    stop_server "$1/knot.pid" "$1"
+}
+
+main() {
+    case "${1:-}" in
+        start) shift; start "$@" ;;
+        stop) stop "${2:?directory}" ;;
+        *) echo "usage: $0 start DIR ZONE[:noupdate|:unsigned]... | stop DIR" >&2; exit 2 ;;
+    esac
+}
+
+main "$@"
