@@ -37,9 +37,10 @@ final class ZoneStore
     /**
      * What the list hands the extension in place of a stored secret: it only
      * has to be a valid credential's shape, since list() masks it to KEEP.
-     * The list never decrypts, so it works even when a key is lost.
+     * The list never decrypts, so it works even when a key is lost. Base64
+     * ("stored-secret"), since a TSIG secret must be.
      */
-    private const STORED_SECRET = 'stored-secret';
+    private const STORED_SECRET = 'c3RvcmVkLXNlY3JldA==';
 
     /** Keys list() adds; read back from a form, they are not columns. */
     private const LIST_KEYS = ['kind', 'range', 'error'];

@@ -89,6 +89,12 @@ abstract class ZoneStoreContract extends ModuleTestCase
             'user' => null,
             'api_key' => '<sealed>',
             'server_id' => 'ns1',
+            'server' => null,
+            'tsig_name' => null,
+            'tsig_secret' => null,
+            'tsig_algorithm' => null,
+            'timeout' => null,
+            'allow_unsigned' => null,
             'ttl' => '300',
             'verify_tls' => '0',
             'ca_cert' => self::PEM,
@@ -281,7 +287,7 @@ abstract class ZoneStoreContract extends ModuleTestCase
             'created_at' => '2024-01-01 00:00:00',
             'kind' => null,
             'range' => null,
-            'error' => 'zone 2: zone "bad zone" contains \' \', which a DNS name cannot hold; type "bind" is not one of cloudflare, hestiacp, powerdns',
+            'error' => 'zone 2: zone "bad zone" contains \' \', which a DNS name cannot hold; type "bind" is not one of cloudflare, hestiacp, powerdns, rfc2136',
         ], $list[1]);
         $this->assertSame($list[1]['error'], $this->store->get(2)['error']);
     }
