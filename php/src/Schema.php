@@ -320,7 +320,7 @@ final class Schema
         $columns = array_slice($fixed, 0, 3, true);
         foreach (DnsZoneManager::providers() as $provider) {
             foreach ($provider['fields'] as $field) {
-                $columns[$field['name']] ??= $field['kind'] === 'text' ? 'VARCHAR(255) NULL' : 'TEXT NULL';
+                $columns[$field['name']] ??= in_array($field['kind'], ['secret', 'url'], true) ? 'TEXT NULL' : 'VARCHAR(255) NULL';
             }
         }
         return $definition = ['columns' => $columns + array_slice($fixed, 3, null, true), 'indexes' => []];

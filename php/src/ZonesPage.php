@@ -196,7 +196,7 @@ HTML;
                 : '<legend>' . self::e($provider['label']) . '</legend>';
             $h = '<fieldset class="pdz-provider" data-provider="' . self::e($type) . '" hidden disabled>' . ($advanced ? '' : "\n") . $legend . "\n";
             foreach ($fields as $f) {
-                $h .= self::field("pdz-f-$type-{$f['name']}", $f['name'], $f['label'], $f['kind'], $f['help'], $f['required']);
+                $h .= self::field("pdz-f-$type-{$f['name']}", $f['name'], $f['label'], $f['kind'], $f['help'], $f['required'], $f['default'], $f['options']);
             }
             return $h . "</fieldset>\n";
         };
@@ -231,13 +231,41 @@ HTML;
         return $h;
     }
 
-    /** One labelled input with its hint and an (empty) error line, tied together by aria-describedby. */
-    private static function field(string $id, string $name, string $label, string $kind, ?string $hint, bool $required): string
-    {
+    /**
+     * One labelled input with its hint and an (empty) error line, tied together by aria-describedby.
+     * A choice is preselected on its default and a flag is checked when its default is on, so that
+     * form.reset() in the script brings a new zone back to the provider's defaults.
+     *
+     * @param list<string>|null $options
+     */
+    private static function field(
+        string $id,
+        string $name,
+        string $label,
+        string $kind,
+        ?string $hint,
+        bool $required,
+        ?string $default = null,
+        ?array $options = null,
+    ): string {
         $describedBy = ($hint !== null ? "$id-hint " : '') . "$id-error";
         $attrs = 'id="' . self::e($id) . '" name="' . self::e($name) . '" aria-describedby="' . self::e($describedBy) . '"'
             . ($required ? ' data-required="1"' : '');
+        $hintAndError = ($hint !== null ? '<p class="pdz-hint" id="' . self::e("$id-hint") . '">' . self::e($hint) . "</p>\n" : '')
+            . '<p class="pdz-field-error" id="' . self::e("$id-error") . '" hidden></p>' . "\n";
+        if ($kind === 'flag') {
+            return '<div class="pdz-field pdz-check">' . "\n"
+                . '<input ' . $attrs . ' type="checkbox" value="1"' . ($default === '1' ? ' checked' : '') . ">\n"
+                . '<label for="' . self::e($id) . '">' . self::e($label) . "</label>\n"
+                . $hintAndError
+                . "</div>\n";
+        }
+        $choices = '';
+        foreach ($options ?? [] as $option) {
+            $choices .= '<option value="' . self::e($option) . '"' . ($option === $default ? ' selected' : '') . '>' . self::e($option) . "</option>\n";
+        }
         $input = match ($kind) {
+            'choice' => '<select ' . $attrs . ">\n" . $choices . '</select>',
             // new-password: a browser must not fill a saved login into a provider's secret.
             'secret' => '<input ' . $attrs . ' type="password" autocomplete="new-password" data-secret="1" spellcheck="false">',
             'url' => '<input ' . $attrs . ' type="text" inputmode="url" autocomplete="off" spellcheck="false" data-url="1">',
@@ -248,8 +276,7 @@ HTML;
         return '<div class="pdz-field">' . "\n"
             . '<label for="' . self::e($id) . '">' . self::e($label) . ($required ? ' <span class="pdz-req" aria-hidden="true">*</span>' : '') . "</label>\n"
             . $input . "\n"
-            . ($hint !== null ? '<p class="pdz-hint" id="' . self::e("$id-hint") . '">' . self::e($hint) . "</p>\n" : '')
-            . '<p class="pdz-field-error" id="' . self::e("$id-error") . '" hidden></p>' . "\n"
+            . $hintAndError
             . "</div>\n";
     }
 

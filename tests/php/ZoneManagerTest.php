@@ -69,7 +69,7 @@ final class ZoneManagerTest extends TestCase
         ]));
         $this->assertSame(
             'zone 5: zone "my zone.com" contains \' \', which a DNS name cannot hold; '
-            . 'zone 6 (ok.com): type "bind" is not one of cloudflare, hestiacp, powerdns; '
+            . 'zone 6 (ok.com): type "bind" is not one of cloudflare, hestiacp, powerdns, rfc2136; '
             . 'zone 7 (ok.com): server_url "ftp://x" must start with http:// or https://; api_key must be a string, not int; '
             . 'zone at index 3 (ok.com): id is required; server_url is required; admin_user is required; admin_password is required; user is required; '
             . 'zone 8 (ok.com): api_token must be a string, not array; '
@@ -103,7 +103,7 @@ final class ZoneManagerTest extends TestCase
             ],
             'unknown type' => [
                 Fixtures::powerdns(1, 'example.com', ['type' => 'route53']),
-                'zone 1 (example.com): type "route53" is not one of cloudflare, hestiacp, powerdns',
+                'zone 1 (example.com): type "route53" is not one of cloudflare, hestiacp, powerdns, rfc2136',
             ],
             'secret with a space, not echoed' => [
                 Fixtures::cloudflare(1, 'example.com', ['api_token' => 'cf token ' . Fixtures::CF_TOKEN]),
@@ -586,9 +586,19 @@ final class ZoneManagerTest extends TestCase
 
     public function testProvidersDescribeEachProvidersFieldsExactly(): void
     {
-        $field = static fn (string $name, string $label, string $kind, ?string $help, bool $required = true, ?string $default = null, bool $endpoint = false): array => [
+        $field = static fn (
+            string $name,
+            string $label,
+            string $kind,
+            ?string $help,
+            bool $required = true,
+            ?string $default = null,
+            bool $endpoint = false,
+            ?bool $advanced = null,
+            ?array $options = null,
+        ): array => [
             'name' => $name, 'label' => $label, 'kind' => $kind, 'secret' => $kind === 'secret', 'required' => $required,
-            'default' => $default, 'help' => $help, 'advanced' => !$required, 'endpoint' => $endpoint,
+            'default' => $default, 'help' => $help, 'advanced' => $advanced ?? !$required, 'endpoint' => $endpoint, 'options' => $options,
         ];
         $this->assertSame([
             ['type' => 'cloudflare', 'label' => 'Cloudflare', 'fields' => [
@@ -608,6 +618,21 @@ final class ZoneManagerTest extends TestCase
                 $field('api_key', 'API Key', 'secret', 'The api-key of pdns.conf, sent as X-API-Key.'),
                 $field('server_id', 'Server ID', 'text', 'Leave empty for localhost', false, 'localhost'),
             ]],
+            ['type' => 'rfc2136', 'label' => 'RFC 2136 (BIND, Knot)', 'fields' => [
+                $field('server', 'Server', 'text', "The primary server's IP address, and port if not 53: 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53", true, null, true),
+                $field('tsig_name', 'TSIG Key Name', 'text', "The key's name as the server knows it, e.g. puq-dns.", false, '', false, false),
+                $field('tsig_secret', 'TSIG Secret', 'secret', "The key's secret, in base64 as in the server's key file.", false, '', false, false),
+                $field('tsig_algorithm', 'TSIG Algorithm', 'choice', 'Leave as hmac-sha256 unless the key was made with another.', false, 'hmac-sha256', false, true, ['hmac-sha256', 'hmac-sha384', 'hmac-sha512']),
+                $field('timeout', 'Timeout (seconds)', 'text', "How long to wait for the server's answer; leave empty for the sync's timeout.", false, ''),
+                $field(
+                    'allow_unsigned',
+                    'Send unsigned updates',
+                    'flag',
+                    'Only for a server that takes updates by address alone: without a key, anyone who can reach it can change the zone.',
+                    false,
+                    '0',
+                ),
+            ]],
         ], DnsZoneManager::providers());
         // What the registry calls secret is what mask() hides.
         $row = ['id' => 1];
@@ -617,7 +642,7 @@ final class ZoneManagerTest extends TestCase
             }
         }
         $masked = array_keys(array_filter(DnsZoneManager::mask($row), static fn ($v): bool => $v === DnsZoneManager::KEEP));
-        $this->assertSame(['api_token', 'admin_password', 'api_key'], $masked);
+        $this->assertSame(['api_token', 'admin_password', 'api_key', 'tsig_secret'], $masked);
     }
 
     // ---------------------------------------------------------------- reverseName
@@ -765,7 +790,7 @@ final class ZoneManagerTest extends TestCase
     public function testTestZoneOfABadRowThrows(): void
     {
         $this->assertSame(
-            'zone 1 (example.com): type "route53" is not one of cloudflare, hestiacp, powerdns',
+            'zone 1 (example.com): type "route53" is not one of cloudflare, hestiacp, powerdns, rfc2136',
             $this->configError(fn () => DnsZoneManager::testZone(Fixtures::powerdns(1, 'example.com', ['type' => 'route53']))),
         );
         $this->assertSame(

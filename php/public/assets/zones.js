@@ -308,8 +308,13 @@
             return;
           }
           if (input.type === 'checkbox') {
-            input.checked = value === undefined || value === null ? true : !!value && value !== '0';
-          } else if (input.name !== 'type') {
+            // A column the zone has never had stands for the field's default.
+            input.checked = value === undefined || value === null ? input.defaultChecked : !!value && value !== '0';
+          } else if (input.tagName === 'SELECT') {
+            if (input.name !== 'type' && value !== undefined && value !== null && value !== '') {
+              input.value = String(value).toLowerCase();
+            }
+          } else {
             input.value = value === undefined || value === null || value === KEEP ? '' : String(value);
           }
         });
@@ -339,9 +344,9 @@
       var stored = state.editing ? String(state.editing.type).toLowerCase() : null;
       ui.form.querySelectorAll('[data-secret]').forEach(function (input) {
         // On edit, an empty secret keeps the stored one, unless the provider changed.
-        var keeps = stored !== null && stored === providerOf(input);
+        var keeps = stored !== null && stored === providerOf(input) && state.editing[input.name] === KEEP;
         input.placeholder = keeps ? state.unchanged : '';
-        markRequired(input, !keeps);
+        markRequired(input, !keeps && !!input.getAttribute('data-required'));
       });
     }
 
@@ -391,9 +396,9 @@
         var value = fields[name];
         var label = labelOf(input);
         if (input.getAttribute('data-secret')) {
-          var keeps = stored && String(stored.type).toLowerCase() === type;
+          var keeps = stored && String(stored.type).toLowerCase() === type && stored[name] === KEEP;
           if (!value && !keeps) {
-            errors.push([input, label + ' is required.']);
+            if (input.getAttribute('data-required')) { errors.push([input, label + ' is required.']); }
           } else if (!value && keeps) {
             var endpoint = ENDPOINT_FIELD[type];
             var before = sameServer(stored[endpoint] === undefined || stored[endpoint] === null ? '' : String(stored[endpoint]));

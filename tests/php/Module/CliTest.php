@@ -6,9 +6,11 @@ namespace PuqDns\Tests\Module;
 
 use PHPUnit\Framework\TestCase;
 use PuqDns\Module\Cli;
+use PuqDns\Tests\BindServer;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\PowerDnsServer;
 
+require_once dirname(__DIR__) . '/BindServer.php';
 require_once dirname(__DIR__) . '/PowerDnsServer.php';
 require_once __DIR__ . '/PhpServer.php';
 
@@ -160,6 +162,35 @@ final class CliTest extends TestCase
         $this->assertSame([2, '', "puq-dns: no zone has the id 2\n"], $this->cli('zones', 'test', '2'));
         // The stored key is sealed, never in the database as it is.
         $this->assertStringNotContainsString(self::$pdns->key, (string) file_get_contents("$this->dir/puq-dns.sqlite"));
+    }
+
+    public function testAnRfc2136ZoneIsAddedTestedAndWrittenLikeAnyOther(): void
+    {
+        $bind = new BindServer(['rfc.example']);
+        try {
+            $server = "127.0.0.1:{$bind->port}";
+            $this->assertSame(
+                [0, "zone 1 added: rfc.example (rfc2136, forward)\n", ''],
+                $this->finish($this->start(['zones', 'add', 'type=rfc2136', 'zone=rfc.example', "server=$server", "tsig_name={$bind->keyName}", 'tsig_secret=-'], $bind->keySecret)),
+            );
+            [$status, $out] = $this->cli('zones', 'test', '1');
+            $this->assertSame(0, $status, $out);
+            $this->assertMatchesRegularExpression(
+                '/^OK zone rfc\.example \(rfc2136, #1\) in \d+ ms: zone rfc\.example\. \(serial \d+\) found on ' . preg_quote($server, '/')
+                    . ', which takes updates signed with ' . preg_quote($bind->keyName, '/') . ' \(hmac-sha256\)\n$/',
+                $out,
+            );
+
+            [$status, $out] = $this->cli('deploy', json_encode(['id' => 31, 'name' => 'vm31', 'domain' => 'rfc.example', 'ips' => ['192.0.2.31']]));
+            $this->assertSame(0, $status, $out);
+            $this->assertStringContainsString('fwd OK create A vm31.rfc.example 192.0.2.31 zone rfc.example (#1, rfc2136)', $out);
+            $this->assertSame(['192.0.2.31'], $bind->dig('vm31.rfc.example', 'A'));
+
+            $this->assertStringNotContainsString($bind->keySecret, implode("\n", $this->printed));
+            $this->assertStringNotContainsString($bind->keySecret, (string) file_get_contents("$this->dir/puq-dns.sqlite"));
+        } finally {
+            $bind->stop();
+        }
     }
 
     public function testAQueuedVmIsResyncedByTheNextCronRunWithLiveLines(): void

@@ -20,7 +20,8 @@ abstract class SchemaContract extends ModuleTestCase
         $this->assertSame([Schema::ZONES, Schema::VMS, Schema::LOG], Schema::tables());
         $this->assertSame([
             'id', 'zone', 'type', 'account_id', 'zone_id', 'api_token', 'api_url', 'server_url', 'admin_user',
-            'admin_password', 'user', 'api_key', 'server_id', 'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at',
+            'admin_password', 'user', 'api_key', 'server_id', 'server', 'tsig_name', 'tsig_secret', 'tsig_algorithm', 'timeout',
+            'allow_unsigned', 'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at',
         ], Schema::existingColumns($this->pdo, Schema::ZONES));
         $this->assertSame(
             ['id', 'name', 'domain', 'fqdn', 'ips', 'ttl', 'status', 'previous_status', 'locked_by', 'locked_until', 'synced', 'version', 'terminated', 'requeued', 'synced_at'],
@@ -62,7 +63,8 @@ abstract class SchemaContract extends ModuleTestCase
         Schema::install($this->pdo);
         $this->assertSame(
             ['id', 'zone', 'type', 'server_url', 'api_key', 'notes', 'account_id', 'zone_id', 'api_token', 'api_url', 'admin_user',
-                'admin_password', 'user', 'server_id', 'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at'],
+                'admin_password', 'user', 'server_id', 'server', 'tsig_name', 'tsig_secret', 'tsig_algorithm', 'timeout', 'allow_unsigned',
+                'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at'],
             Schema::existingColumns($this->pdo, Schema::ZONES),
         );
         $raw = $this->rawZone(1);

@@ -112,6 +112,7 @@ final class ZonesPageTest extends TestCase
             'cloudflare' => ['account_id', 'zone_id', 'api_token', 'api_url'],
             'hestiacp' => ['server_url', 'admin_user', 'admin_password', 'user'],
             'powerdns' => ['server_url', 'api_key', 'server_id'],
+            'rfc2136' => ['server', 'tsig_name', 'tsig_secret', 'tsig_algorithm', 'timeout', 'allow_unsigned'],
         ], $fields);
         // The form is the extension's registry: every provider's fields, nothing else.
         $registry = [];
@@ -126,18 +127,35 @@ final class ZonesPageTest extends TestCase
             $this->assertSame('password', $input->getAttribute('type'));
             $this->assertSame('new-password', $input->getAttribute('autocomplete'));
         }
-        $this->assertSame(['api_token', 'admin_password', 'api_key'], $secrets);
+        $this->assertSame(['api_token', 'admin_password', 'api_key', 'tsig_secret'], $secrets);
         $options = [];
         foreach ($xpath->query('//select[@name="type"]/option') as $option) {
             $options[$option->getAttribute('value')] = $option->textContent;
         }
-        $this->assertSame(['cloudflare' => 'Cloudflare', 'hestiacp' => 'HestiaCP', 'powerdns' => 'PowerDNS'], $options);
+        $this->assertSame(['cloudflare' => 'Cloudflare', 'hestiacp' => 'HestiaCP', 'powerdns' => 'PowerDNS', 'rfc2136' => 'RFC 2136 (BIND, Knot)'], $options);
         $this->assertSame(array_column(DnsZoneManager::providers(), 'label', 'type'), $options);
         // What the script reads: each provider's label and the field its credential follows.
         $root = $xpath->query('//*[@data-providers]')->item(0);
         $script = json_decode($root->getAttribute('data-providers'), true);
-        $this->assertSame(['cloudflare', 'hestiacp', 'powerdns'], array_column($script, 'type'));
-        $this->assertSame(['api_url', 'server_url', 'server_url'], array_map(static fn (array $p): string => $p['endpoint']['name'], $script));
-        $this->assertSame(['https://api.cloudflare.com/client/v4', null, null], array_map(static fn (array $p): ?string => $p['endpoint']['default'], $script));
+        $this->assertSame(['cloudflare', 'hestiacp', 'powerdns', 'rfc2136'], array_column($script, 'type'));
+        $this->assertSame(['api_url', 'server_url', 'server_url', 'server'], array_map(static fn (array $p): string => $p['endpoint']['name'], $script));
+        $this->assertSame(['https://api.cloudflare.com/client/v4', null, null, null], array_map(static fn (array $p): ?string => $p['endpoint']['default'], $script));
+
+        // A choice is a select on its default, a flag a checkbox off by default.
+        $algorithm = $xpath->query('//select[@name="tsig_algorithm"]')->item(0);
+        $choices = [];
+        foreach ($xpath->query('./option', $algorithm) as $option) {
+            $choices[$option->getAttribute('value')] = $option->hasAttribute('selected');
+        }
+        $this->assertSame(['hmac-sha256' => true, 'hmac-sha384' => false, 'hmac-sha512' => false], $choices);
+        $this->assertSame('rfc2136', $xpath->query('ancestor::fieldset[1]', $algorithm)->item(0)->getAttribute('data-provider'));
+        $this->assertSame(1, $xpath->query('ancestor::details[@class="pdz-advanced"]', $algorithm)->length);
+        $unsigned = $xpath->query('//input[@name="allow_unsigned"]')->item(0);
+        $this->assertSame(['checkbox', '1', false], [$unsigned->getAttribute('type'), $unsigned->getAttribute('value'), $unsigned->hasAttribute('checked')]);
+        // The key's parts are each optional to the form: which are needed depends on allow_unsigned, which the extension checks.
+        foreach (['tsig_name', 'tsig_secret'] as $name) {
+            $this->assertFalse($xpath->query("//input[@name='$name']")->item(0)->hasAttribute('data-required'), $name);
+        }
+        $this->assertSame('1', $xpath->query('//input[@name="server"]')->item(0)->getAttribute('data-required'));
     }
 }
