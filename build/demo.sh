@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: builds the extension, starts a
-# private PowerDNS on 127.0.0.1, creates a forward zone and IPv4 and IPv6
-# reverse zones, deploys a sample VM (IPv4 + IPv6, one custom rDNS) through
+# private PowerDNS and a private BIND 9 on 127.0.0.1, creates a forward zone
+# and an IPv6 reverse zone on PowerDNS and the IPv4 reverse zone on BIND
+# (signed RFC 2136 updates), deploys a sample VM (IPv4 + IPv6, one custom rDNS) through
 # the puq-dns CLI (zones kept encrypted in SQLite) with live cron lines,
 # shows the records with dig, queues "Set DNS records" after a stale record
 # appears and lets the cron run fix it, terminates the VM. Then the same
 # through the WHMCS addon, in the WHMCS stand-in (tests/whmcs): activate,
 # configure, add zones, a service created, its DNS panel, Set DNS records
-# and the WHMCS cron, terminate. Then it stops the server.
+# and the WHMCS cron, terminate. Then it stops the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -17,11 +18,13 @@ cargo build --release --quiet
 so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
 
 work=$(mktemp -d)
-trap 'tests/pdns/server.sh stop "$work/pdns"; rm -rf "$work"' EXIT
+trap 'tests/pdns/server.sh stop "$work/pdns"; tests/bind/server.sh stop "$work/bind"; rm -rf "$work"' EXIT
 eval "$(tests/pdns/server.sh start "$work/pdns")"
 echo "== PowerDNS on $PDNS_API_URL (DNS on 127.0.0.1:$PDNS_DNS_PORT)"
+eval "$(tests/bind/server.sh start "$work/bind" 2.0.192.in-addr.arpa)"
+echo "== BIND 9 on 127.0.0.1:$BIND_PORT, TSIG key $BIND_KEY_256_NAME (hmac-sha256)"
 
-for zone in puqcloud.com. 2.0.192.in-addr.arpa. 8.b.d.0.1.0.0.2.ip6.arpa.; do
+for zone in puqcloud.com. 8.b.d.0.1.0.0.2.ip6.arpa.; do
     curl -fsS -o /dev/null -H "X-API-Key: $PDNS_API_KEY" -X POST \
         -d "{\"name\":\"$zone\",\"kind\":\"Native\",\"nameservers\":[\"ns1.puqcloud.com.\"]}" \
         "$PDNS_API_URL/api/v1/servers/localhost/zones"
@@ -38,26 +41,33 @@ return [
 ];
 PHP
 printf '%s' "$PDNS_API_KEY" >"$work/pdns.key"
+printf '%s' "$BIND_KEY_256_SECRET" >"$work/tsig.key"
 vm='{"id": 5551, "name": "5551-1776530141", "domain": "puqcloud.com",
      "ips": ["192.0.2.7", "2001:db8::7", {"ip": "192.0.2.8", "reverse": "mail.example.com"}]}'
 cli=(php -d "extension=$so" php/bin/puq-dns --config "$work/config.php")
 
-echo "== add the zones (the API key is read from a file, stored encrypted)"
+echo "== add the zones (the API key and the TSIG secret are read from files, stored encrypted)"
 "${cli[@]}" zones add type=powerdns zone=puqcloud.com server_url="$PDNS_API_URL" api_key=@"$work/pdns.key"
-"${cli[@]}" zones add type=PowerDNS zone=2.0.192.in-addr.arpa server_url="$PDNS_API_URL" api_key=@"$work/pdns.key"
+"${cli[@]}" zones add type=rfc2136 zone=2.0.192.in-addr.arpa server="127.0.0.1:$BIND_PORT" \
+    tsig_name="$BIND_KEY_256_NAME" tsig_secret=@"$work/tsig.key"
 "${cli[@]}" zones add type=powerdns zone=8.b.d.0.1.0.0.2.ip6.arpa. server_url="$PDNS_API_URL/api/v1" api_key=@"$work/pdns.key"
 "${cli[@]}" zones
-echo "== test zone 1"
+echo "== test zones 1 (PowerDNS) and 2 (BIND)"
 "${cli[@]}" zones test 1
+"${cli[@]}" zones test 2
 echo "== deploy"
 "${cli[@]}" deploy "$vm"
 
 dig_short() { dig @127.0.0.1 -p "$PDNS_DNS_PORT" +short +norecurse "$@"; }
+dig_bind() { dig @127.0.0.1 -p "$BIND_PORT" +short +norecurse "$@"; }
 show() {
-    for query in "5551-1776530141.puqcloud.com A" "5551-1776530141.puqcloud.com AAAA" \
-        "-x 192.0.2.7" "-x 192.0.2.8" "-x 2001:db8::7"; do
+    for query in "5551-1776530141.puqcloud.com A" "5551-1776530141.puqcloud.com AAAA" "-x 2001:db8::7"; do
         # shellcheck disable=SC2086
         printf '%-36s %s\n' "$query" "$(dig_short $query | tr '\n' ' ')"
+    done
+    for query in "-x 192.0.2.7" "-x 192.0.2.8"; do
+        # shellcheck disable=SC2086
+        printf '%-36s %s\n' "$query (BIND)" "$(dig_bind $query | tr '\n' ' ')"
     done
 }
 echo "== dig"
@@ -82,12 +92,14 @@ echo
 echo "== the WHMCS addon (in the WHMCS stand-in of tests/whmcs; in a real WHMCS: build/addon.sh /path/to/whmcs)"
 build/addon.sh "$work/whmcs" >/dev/null
 whmcs=(env PUQ_DNS_SIM_DB="$work/whmcs.sqlite" PUQ_DNS_SIM_ROOT="$work/whmcs" PDNS_URL="$PDNS_API_URL" PDNS_KEY="$PDNS_API_KEY"
+    BIND_SERVER="127.0.0.1:$BIND_PORT" BIND_KEY_NAME="$BIND_KEY_256_NAME" BIND_KEY_SECRET="$BIND_KEY_256_SECRET"
     php -d "extension=$so" tests/whmcs/demo.php)
 "${whmcs[@]}" setup
 addon_show() {
-    for query in "1-20260418.puqcloud.com A" "-x 192.0.2.7" "-x 192.0.2.8"; do
+    printf '%-36s %s\n' "1-20260418.puqcloud.com A" "$(dig_short 1-20260418.puqcloud.com A | tr '\n' ' ')"
+    for query in "-x 192.0.2.7" "-x 192.0.2.8"; do
         # shellcheck disable=SC2086
-        printf '%-36s %s\n' "$query" "$(dig_short $query | tr '\n' ' ')"
+        printf '%-36s %s\n' "$query (BIND)" "$(dig_bind $query | tr '\n' ' ')"
     done
 }
 addon_show

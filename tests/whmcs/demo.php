@@ -40,10 +40,13 @@ switch ($argv[1] ?? '') {
         echo "Configure: server modules puqProxmoxKVM, name {serviceid}-{regdate}, main domain from the product's configoption5\n";
         Whmcs::loadHooks();
         $zones = new ZoneStore(Capsule::connection()->getPdo(), new WhmcsSecretBox());
-        foreach (['puqcloud.com', '2.0.192.in-addr.arpa'] as $zone) {
-            $zones->create(['type' => 'powerdns', 'zone' => $zone, 'server_url' => (string) getenv('PDNS_URL'), 'api_key' => (string) getenv('PDNS_KEY')]);
-            echo "Addons → puq_dns → DNS Zones: $zone added\n";
-        }
+        $zones->create(['type' => 'powerdns', 'zone' => 'puqcloud.com', 'server_url' => (string) getenv('PDNS_URL'), 'api_key' => (string) getenv('PDNS_KEY')]);
+        echo "Addons → puq_dns → DNS Zones: puqcloud.com added (PowerDNS)\n";
+        $zones->create([
+            'type' => 'rfc2136', 'zone' => '2.0.192.in-addr.arpa', 'server' => (string) getenv('BIND_SERVER'),
+            'tsig_name' => (string) getenv('BIND_KEY_NAME'), 'tsig_secret' => (string) getenv('BIND_KEY_SECRET'),
+        ]);
+        echo "Addons → puq_dns → DNS Zones: 2.0.192.in-addr.arpa added (RFC 2136, BIND)\n";
         $product = Whmcs::addProduct('VPS S', 'puqProxmoxKVM', [5 => 'puqcloud.com']);
         $service = Whmcs::addService($product, ['dedicatedip' => '192.0.2.7', 'assignedips' => '192.0.2.8']);
         echo "a client orders service $service (192.0.2.7, 192.0.2.8); puqProxmoxKVM creates it → AfterModuleCreate\n";
