@@ -6,6 +6,7 @@
 
 pub mod cloudflare;
 pub mod hestia;
+pub mod per_name;
 pub mod powerdns;
 pub mod rfc2136;
 pub mod spec;

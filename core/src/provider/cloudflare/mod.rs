@@ -8,16 +8,15 @@
 
 pub mod spec;
 
-use futures::future::join_all;
+use futures::future::BoxFuture;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use futures::future::BoxFuture;
-
 use crate::http::{readable_body, Answer, Http, Transport};
 use crate::name::DnsName;
+use crate::provider::per_name::read_per_name;
 use crate::provider::{
     normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordSet,
     Registration, Target,
@@ -298,41 +297,14 @@ impl CloudflareClient {
         }
     }
 
+    /// One listing per name, all in parallel (`per_name`).
     pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
-        let mut names: Vec<&DnsName> = Vec::new();
-        for (name, _) in keys {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        let answers = join_all(names.iter().map(|name| self.list(name))).await;
-        let attempts = answers.iter().map(|a| a.attempts).max().unwrap_or(0);
-        let mut by_name = Vec::with_capacity(answers.len());
-        for answer in answers {
-            match answer.outcome {
-                Ok(records) => by_name.push(records),
-                Err(e) => {
-                    return Attempted {
-                        outcome: Err(e),
-                        attempts,
-                    }
-                }
-            }
-        }
-        let sets = keys
-            .iter()
-            .map(|(name, rrtype)| {
-                let found = names
-                    .iter()
-                    .position(|n| *n == name)
-                    .and_then(|i| by_name.get(i));
-                set_in(found.map(Vec::as_slice).unwrap_or_default(), name, *rrtype)
-            })
-            .collect();
-        Attempted {
-            outcome: Ok(sets),
-            attempts,
-        }
+        read_per_name(
+            keys,
+            |name| self.list(name),
+            |listed: &Vec<DnsRecord>, name, rrtype| set_in(listed, name, rrtype),
+        )
+        .await
     }
 
     fn post_body(change: &Change, content: &str) -> Json {

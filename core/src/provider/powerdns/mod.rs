@@ -8,17 +8,16 @@ pub mod spec;
 
 use std::sync::Arc;
 
-use futures::future::join_all;
+use futures::future::BoxFuture;
 use reqwest::header::ACCEPT;
 use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use futures::future::BoxFuture;
-
 use crate::http::{readable_body, Answer, Http, Transport};
 use crate::name::DnsName;
+use crate::provider::per_name::read_per_name;
 use crate::provider::{
     normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordSet,
     Registration, Target,
@@ -251,43 +250,14 @@ impl PowerDnsClient {
         Attempted { outcome, attempts }
     }
 
-    /// One GET per name, all in parallel: the A and AAAA at an FQDN come
-    /// back together, so a VM costs one read per name, not per record.
+    /// One GET per name, all in parallel (`per_name`).
     pub async fn read(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
-        let mut names: Vec<&DnsName> = Vec::new();
-        for (name, _) in keys {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        let answers = join_all(names.iter().map(|name| self.get(name, None))).await;
-        let attempts = answers.iter().map(|a| a.attempts).max().unwrap_or(0);
-        let mut docs = Vec::with_capacity(answers.len());
-        for answer in answers {
-            match answer.outcome {
-                Ok(doc) => docs.push(doc),
-                Err(e) => {
-                    return Attempted {
-                        outcome: Err(e),
-                        attempts,
-                    }
-                }
-            }
-        }
-        let sets = keys
-            .iter()
-            .map(|(name, rrtype)| {
-                let doc = names
-                    .iter()
-                    .position(|n| *n == name)
-                    .and_then(|i| docs.get(i));
-                set_in(doc, name, *rrtype)
-            })
-            .collect();
-        Attempted {
-            outcome: Ok(sets),
-            attempts,
-        }
+        read_per_name(
+            keys,
+            |name| self.get(name, None),
+            |doc, name, rrtype| set_in(Some(doc), name, rrtype),
+        )
+        .await
     }
 
     /// One PATCH for every change: REPLACE with the whole set after the
