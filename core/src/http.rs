@@ -133,10 +133,11 @@ impl Http {
         }
     }
 
-    /// How many times a failed try is repeated; for providers that signal
-    /// a transient failure inside a successful answer (HestiaCP's E_LA).
-    pub fn retries(&self) -> u32 {
-        self.tries.retries()
+    /// How its requests are tried again; for providers that signal a
+    /// transient failure inside a successful answer (HestiaCP's E_LA), to
+    /// ask again the same way ([`Tries::repeat`]).
+    pub fn tries(&self) -> &Tries {
+        &self.tries
     }
 
     /// Sends a request, trying again after transient failures (no answer,

@@ -88,31 +88,39 @@ impl Tries {
                 0,
             );
         }
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            if let Some(budget) = &self.budget {
-                budget.take().await;
-            }
-            let outcome = {
-                let _permit = self.limiter.acquire().await;
-                once().await
-            };
-            match outcome {
-                Try::Done(outcome) => return (outcome, attempt),
-                Try::Again { last, wait, .. } if attempt <= self.retries => {
-                    drop(last);
-                    tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt)).min(MAX_BACKOFF))
-                        .await;
+        let budget = self.budget.as_deref();
+        let limiter = &self.limiter;
+        let (outcome, attempts, answered) = repeat(self.retries, || {
+            // A future does nothing until polled: the try starts once it
+            // has its place.
+            let attempt = once();
+            async move {
+                if let Some(budget) = budget {
+                    budget.take().await;
                 }
-                Try::Again { last, answered, .. } => {
-                    if let (Err(e), false) = (&last, answered) {
-                        self.give_up(origin, e);
-                    }
-                    return (last, attempt);
-                }
+                let _permit = limiter.acquire().await;
+                attempt.await
             }
+        })
+        .await;
+        if let (Err(e), false) = (&outcome, answered) {
+            self.give_up(origin, e);
         }
+        (outcome, attempts)
+    }
+
+    /// Runs `once` until it is done or out of tries, with the same pauses
+    /// as [`Tries::run`] but without taking a place among the requests in
+    /// flight: for a provider's own reason to ask again (HestiaCP's "load
+    /// average too high") around requests that each went through `run`.
+    /// The outcome and the number of times `once` ran.
+    pub async fn repeat<T, F, Fut>(&self, once: F) -> (Result<T, ProviderError>, u32)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Try<T>>,
+    {
+        let (outcome, runs, _) = repeat(self.retries, once).await;
+        (outcome, runs)
     }
 
     fn gave_up_on(&self, origin: &str) -> Option<String> {
@@ -135,9 +143,31 @@ impl Tries {
     }
 }
 
+/// The one loop of tries: `once` until it is done or `retries` more tries
+/// were made, pausing as the server asked or by [`backoff`]. The outcome,
+/// the number of tries, and whether the last one got an answer.
+async fn repeat<T, F, Fut>(retries: u32, mut once: F) -> (Result<T, ProviderError>, u32, bool)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Try<T>>,
+{
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        match once().await {
+            Try::Done(outcome) => return (outcome, attempt, true),
+            Try::Again { last, wait, .. } if attempt <= retries => {
+                drop(last);
+                tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt)).min(MAX_BACKOFF)).await;
+            }
+            Try::Again { last, answered, .. } => return (last, attempt, answered),
+        }
+    }
+}
+
 /// 200 ms, 400 ms, 800 ms … with up to half again of jitter, so that
 /// retries from parallel zones do not arrive together.
-pub(crate) fn backoff(attempt: u32) -> Duration {
+fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_millis(200).saturating_mul(1 << attempt.saturating_sub(1).min(8));
     let jitter = base.mul_f64(jitter_fraction() * 0.5);
     base + jitter

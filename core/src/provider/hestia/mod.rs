@@ -19,7 +19,9 @@ pub mod spec;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::Client;
 use serde::Deserialize;
@@ -33,7 +35,7 @@ use crate::provider::{
     normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordFailure,
     RecordSet, Registration, Target,
 };
-use crate::retry::backoff;
+use crate::retry::Try;
 use crate::rr::RecordType;
 use crate::secret::Secret;
 
@@ -256,48 +258,56 @@ impl HestiaClient {
         args: &[&str],
         output: Output,
     ) -> (Result<String, ProviderError>, u32) {
-        let mut attempts = 0;
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let (reply, sent) = self.post(cmd, args, false).await;
-            attempts += sent;
-            let reply = match reply {
-                Ok(reply) => reply,
-                Err(e) => return (Err(e), attempts),
-            };
-            if let Some(code) = reply.code.filter(|&code| code != 0) {
-                let message = first_line(&reply.body);
-                return (Err(exit(code, message)), attempts);
-            }
-            if !reads_as_failure(&reply.body) {
-                return (Ok(reply.body), attempts);
-            }
-            let (code, sent) = self.post(cmd, args, true).await;
-            attempts += sent;
-            let code = match code.and_then(|reply| exit_code(cmd, &reply.body)) {
-                Ok(code) => code,
-                Err(e) => return (Err(e), attempts),
-            };
-            let again = tries <= self.http.retries();
-            match code {
-                0 if output == Output::Ignored => return (Ok(String::new()), attempts),
-                // A read that failed, then worked: read once more.
-                0 if again => continue,
-                E_LA if again => {
-                    tokio::time::sleep(backoff(tries)).await;
-                    continue;
-                }
-                0 => {
-                    let message = format!("{cmd}: {}", first_line(&reply.body));
-                    return (Err(ProviderError::InvalidResponse(message)), attempts);
-                }
-                code => {
-                    let message = first_line(&reply.body);
-                    return (Err(exit(code, message)), attempts);
-                }
-            }
+        let attempts = AtomicU32::new(0);
+        let (outcome, _) = self
+            .http
+            .tries()
+            .repeat(|| async {
+                let (outcome, sent) = self.run_once(cmd, args, output).await;
+                attempts.fetch_add(sent, Ordering::Relaxed);
+                outcome
+            })
+            .await;
+        (outcome, attempts.into_inner())
+    }
+
+    /// One try of [`Self::run`], with the requests it sent.
+    async fn run_once(&self, cmd: &str, args: &[&str], output: Output) -> (Try<String>, u32) {
+        let (reply, mut sent) = self.post(cmd, args, false).await;
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(e) => return (Try::Done(Err(e)), sent),
+        };
+        if let Some(code) = reply.code.filter(|&code| code != 0) {
+            let message = first_line(&reply.body);
+            return (Try::Done(Err(exit(code, message))), sent);
         }
+        if !reads_as_failure(&reply.body) {
+            return (Try::Done(Ok(reply.body)), sent);
+        }
+        let (code, more) = self.post(cmd, args, true).await;
+        sent += more;
+        let code = match code.and_then(|reply| exit_code(cmd, &reply.body)) {
+            Ok(code) => code,
+            Err(e) => return (Try::Done(Err(e)), sent),
+        };
+        let message = first_line(&reply.body);
+        let outcome = match code {
+            0 if output == Output::Ignored => Try::Done(Ok(String::new())),
+            // A read that failed, then worked: read once more, at once.
+            0 => Try::Again {
+                last: Err(ProviderError::InvalidResponse(format!("{cmd}: {message}"))),
+                wait: Some(Duration::ZERO),
+                answered: true,
+            },
+            E_LA => Try::Again {
+                last: Err(exit(code, message)),
+                wait: None,
+                answered: true,
+            },
+            code => Try::Done(Err(exit(code, message))),
+        };
+        (outcome, sent)
     }
 
     /// A command that only reads, with its outcome and tries.
