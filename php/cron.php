@@ -29,4 +29,4 @@ if (!in_array($task, ['set_dns_records', 'process_vms'], true)) {
     fwrite(STDERR, "usage: cron.php --run-task=set_dns_records [--config FILE]\n");
     exit(2);
 }
-exit((new PuqDns\Module\Cli())->run([$argv[0], ...$rest, 'cron']));
+exit((new PuqDns\Module\Cli\Cli())->run([$argv[0], ...$rest, 'cron']));

@@ -9,7 +9,7 @@ declare(strict_types=1);
 
 require dirname(__DIR__) . '/autoload.php';
 
-$answer = (new PuqDns\Module\ServeRouter((int) getenv('PUQ_DNS_SERVE_PORT')))->route($_SERVER);
+$answer = (new PuqDns\Module\Web\ServeRouter((int) getenv('PUQ_DNS_SERVE_PORT')))->route($_SERVER);
 if ($answer === null) {
     return false;
 }

@@ -10,10 +10,10 @@
 declare(strict_types=1);
 
 use PuqDns\Module\Config;
-use PuqDns\Module\DnsEndpoint;
-use PuqDns\Module\Response;
-use PuqDns\Module\Schema;
-use PuqDns\Module\VmStore;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\VmStore;
+use PuqDns\Module\Web\DnsEndpoint;
+use PuqDns\Module\Web\Response;
 
 require dirname(__DIR__) . '/autoload.php';
 

@@ -10,11 +10,11 @@
 
 declare(strict_types=1);
 
-use PuqDns\Module\AdminApi;
 use PuqDns\Module\Config;
-use PuqDns\Module\Response;
-use PuqDns\Module\Schema;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\ZoneStore;
+use PuqDns\Module\Web\AdminApi;
+use PuqDns\Module\Web\Response;
 
 require dirname(__DIR__) . '/autoload.php';
 

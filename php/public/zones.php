@@ -11,7 +11,7 @@
 
 declare(strict_types=1);
 
-use PuqDns\Module\ZonesPage;
+use PuqDns\Module\Web\ZonesPage;
 
 require dirname(__DIR__) . '/autoload.php';
 

@@ -5,6 +5,11 @@ declare(strict_types=1);
 namespace PuqDns\Module;
 
 use PDO;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\SecretBox;
+use PuqDns\Module\Store\SecretBoxFactory;
+use PuqDns\Module\Web\AdminAuth;
+use PuqDns\Module\Web\TokenAuth;
 
 /**
  * Standalone settings: a PHP file returning an array (php/config.example.php

@@ -11,8 +11,8 @@
 
 declare(strict_types=1);
 
-use PuqDns\Module\Schema;
-use PuqDns\Module\SodiumSecretBox;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\SodiumSecretBox;
 
 require dirname(__DIR__, 2) . '/php/autoload.php';
 

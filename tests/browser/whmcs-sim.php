@@ -20,13 +20,13 @@
 
 declare(strict_types=1);
 
-use PuqDns\Module\AdminApi;
-use PuqDns\Module\Response;
-use PuqDns\Module\Schema;
-use PuqDns\Module\SodiumSecretBox;
-use PuqDns\Module\WhmcsAdminAuth;
-use PuqDns\Module\ZonesPage;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\SodiumSecretBox;
+use PuqDns\Module\Store\ZoneStore;
+use PuqDns\Module\Web\AdminApi;
+use PuqDns\Module\Web\Response;
+use PuqDns\Module\Web\WhmcsAdminAuth;
+use PuqDns\Module\Web\ZonesPage;
 
 require dirname(__DIR__, 2) . '/php/autoload.php';
 

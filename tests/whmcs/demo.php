@@ -14,8 +14,8 @@
 
 declare(strict_types=1);
 
-use PuqDns\Module\WhmcsSecretBox;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Store\WhmcsSecretBox;
+use PuqDns\Module\Store\ZoneStore;
 use PuqDns\Tests\Whmcs\Whmcs;
 use WHMCS\Database\Capsule;
 

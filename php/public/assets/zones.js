@@ -1,6 +1,6 @@
 /*
- * The DNS Zones admin page (markup: php/src/ZonesPage.php), on the admin
- * JSON API (php/src/AdminApi.php). Plain JavaScript, no build step, no
+ * The DNS Zones admin page (markup: php/src/Web/ZonesPage.php), on the admin
+ * JSON API (php/src/Web/AdminApi.php). Plain JavaScript, no build step, no
  * inline code: it runs under the page's Content-Security-Policy.
  *
  * Rules it keeps:

@@ -5,15 +5,15 @@ declare(strict_types=1);
 namespace PuqDns\Module\Whmcs;
 
 use PDO;
-use PuqDns\Module\DnsService;
-use PuqDns\Module\Schema;
-use PuqDns\Module\TableModuleLog;
-use PuqDns\Module\TeeModuleLog;
-use PuqDns\Module\VmStore;
-use PuqDns\Module\WhmcsAdminAuth;
-use PuqDns\Module\WhmcsModuleLog;
-use PuqDns\Module\WhmcsSecretBox;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Log\TableModuleLog;
+use PuqDns\Module\Log\TeeModuleLog;
+use PuqDns\Module\Log\WhmcsModuleLog;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\VmStore;
+use PuqDns\Module\Store\WhmcsSecretBox;
+use PuqDns\Module\Store\ZoneStore;
+use PuqDns\Module\Sync\DnsService;
+use PuqDns\Module\Web\WhmcsAdminAuth;
 
 /**
  * The WHMCS addon module puq_dns: what modules/addons/puq_dns/puq_dns.php

@@ -5,17 +5,17 @@ declare(strict_types=1);
 namespace PuqDns\Module\Whmcs;
 
 use PDO;
-use PuqDns\Module\AdminApi;
-use PuqDns\Module\AuthException;
-use PuqDns\Module\DnsService;
-use PuqDns\Module\Request;
-use PuqDns\Module\Response;
-use PuqDns\Module\TableModuleLog;
-use PuqDns\Module\VmStore;
-use PuqDns\Module\WhmcsAdminAuth;
-use PuqDns\Module\WhmcsSecretBox;
-use PuqDns\Module\ZoneStore;
-use PuqDns\Module\ZonesPage;
+use PuqDns\Module\Log\TableModuleLog;
+use PuqDns\Module\Store\VmStore;
+use PuqDns\Module\Store\WhmcsSecretBox;
+use PuqDns\Module\Store\ZoneStore;
+use PuqDns\Module\Sync\DnsService;
+use PuqDns\Module\Web\AdminApi;
+use PuqDns\Module\Web\AuthException;
+use PuqDns\Module\Web\Request;
+use PuqDns\Module\Web\Response;
+use PuqDns\Module\Web\WhmcsAdminAuth;
+use PuqDns\Module\Web\ZonesPage;
 
 /**
  * The addon's admin page (Addons → puq_dns), as puq_dns_output() echoes it:

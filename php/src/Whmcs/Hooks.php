@@ -5,8 +5,8 @@ declare(strict_types=1);
 namespace PuqDns\Module\Whmcs;
 
 use PDO;
-use PuqDns\Module\DnsService;
-use PuqDns\Module\ResultLog;
+use PuqDns\Module\Log\ResultLog;
+use PuqDns\Module\Sync\DnsService;
 
 /**
  * The addon's WHMCS hooks (modules/addons/puq_dns/hooks.php):

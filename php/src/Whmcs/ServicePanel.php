@@ -6,9 +6,9 @@ namespace PuqDns\Module\Whmcs;
 
 use PDO;
 use PuqDns\DnsSync;
-use PuqDns\Module\DnsService;
-use PuqDns\Module\TableModuleLog;
-use PuqDns\Module\VmStore;
+use PuqDns\Module\Log\TableModuleLog;
+use PuqDns\Module\Store\VmStore;
+use PuqDns\Module\Sync\DnsService;
 
 /**
  * The "DNS" row that the AdminClientServicesTabFields hook adds to the

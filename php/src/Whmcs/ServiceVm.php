@@ -5,8 +5,8 @@ declare(strict_types=1);
 namespace PuqDns\Module\Whmcs;
 
 use PDO;
-use PuqDns\Module\InvalidVmException;
-use PuqDns\Module\VmStore;
+use PuqDns\Module\Store\InvalidVmException;
+use PuqDns\Module\Store\VmStore;
 
 /**
  * A WHMCS service as the VM puq_dns keeps DNS for, read from WHMCS's own

@@ -5,14 +5,14 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PuqDns\DnsZoneManager;
-use PuqDns\Module\AdminApi;
-use PuqDns\Module\AdminAuth;
-use PuqDns\Module\Response;
-use PuqDns\Module\Schema;
-use PuqDns\Module\SodiumSecretBox;
-use PuqDns\Module\TokenAuth;
-use PuqDns\Module\WhmcsAdminAuth;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\SodiumSecretBox;
+use PuqDns\Module\Store\ZoneStore;
+use PuqDns\Module\Web\AdminApi;
+use PuqDns\Module\Web\AdminAuth;
+use PuqDns\Module\Web\Response;
+use PuqDns\Module\Web\TokenAuth;
+use PuqDns\Module\Web\WhmcsAdminAuth;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\PowerDnsServer;
 

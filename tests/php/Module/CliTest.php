@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PHPUnit\Framework\TestCase;
-use PuqDns\Module\Cli;
+use PuqDns\Module\Cli\Cli;
 use PuqDns\Tests\BindServer;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\PowerDnsServer;

@@ -7,8 +7,8 @@ namespace PuqDns\Tests\Module;
 use PHPUnit\Framework\TestCase;
 use PuqDns\Module\Config;
 use PuqDns\Module\ConfigFileException;
-use PuqDns\Module\Schema;
-use PuqDns\Module\TokenAuth;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Web\TokenAuth;
 
 /** The standalone config file: what it must hold and what it builds. */
 final class ConfigTest extends TestCase

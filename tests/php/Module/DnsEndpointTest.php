@@ -6,9 +6,9 @@ namespace PuqDns\Tests\Module;
 
 use PDO;
 use PHPUnit\Framework\TestCase;
-use PuqDns\Module\DnsEndpoint;
-use PuqDns\Module\Schema;
-use PuqDns\Module\VmStore;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\VmStore;
+use PuqDns\Module\Web\DnsEndpoint;
 
 /** dns.php's access control and answer, on an in-memory SQLite VM table. */
 final class DnsEndpointTest extends TestCase

@@ -4,14 +4,14 @@ declare(strict_types=1);
 
 namespace PuqDns\Tests\Module;
 
-use PuqDns\Module\DnsService;
-use PuqDns\Module\Schema;
-use PuqDns\Module\TableModuleLog;
-use PuqDns\Module\VmStore;
-use PuqDns\Module\WhmcsHooks;
-use PuqDns\Module\WhmcsModuleLog;
-use PuqDns\Module\WhmcsSecretBox;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Log\TableModuleLog;
+use PuqDns\Module\Log\WhmcsModuleLog;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\VmStore;
+use PuqDns\Module\Store\WhmcsSecretBox;
+use PuqDns\Module\Store\ZoneStore;
+use PuqDns\Module\Sync\DnsService;
+use PuqDns\Module\Whmcs\WhmcsHooks;
 use PuqDns\Tests\CloudflareServer;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\PowerDnsServer;
@@ -252,10 +252,10 @@ abstract class DnsServiceContract extends ModuleTestCase
 
     public function testALogThatCannotBeWrittenStopsNothing(): void
     {
-        $broken = new class () implements \PuqDns\Module\ModuleLog {
+        $broken = new class () implements \PuqDns\Module\Log\ModuleLog {
             public int $tries = 0;
 
-            public function write(\PuqDns\Module\LogEntry $entry, array $secrets): void
+            public function write(\PuqDns\Module\Log\LogEntry $entry, array $secrets): void
             {
                 $this->tries++;
                 throw new \RuntimeException('the log table is full');

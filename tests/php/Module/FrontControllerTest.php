@@ -6,7 +6,7 @@ namespace PuqDns\Tests\Module;
 
 use PDO;
 use PHPUnit\Framework\TestCase;
-use PuqDns\Module\SodiumSecretBox;
+use PuqDns\Module\Store\SodiumSecretBox;
 use PuqDns\Tests\Fixtures;
 
 require_once __DIR__ . '/PhpServer.php';

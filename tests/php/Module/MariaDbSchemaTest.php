@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PDO;
-use PuqDns\Module\Schema;
+use PuqDns\Module\Store\Schema;
 
 require_once __DIR__ . '/SchemaContract.php';
 

@@ -7,8 +7,8 @@ namespace PuqDns\Tests\Module;
 use PDO;
 use PHPUnit\Framework\TestCase;
 use PuqDns\ConfigException;
-use PuqDns\Module\Schema;
-use PuqDns\Module\SodiumSecretBox;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\SodiumSecretBox;
 
 require_once __DIR__ . '/Databases.php';
 

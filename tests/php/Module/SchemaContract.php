@@ -5,8 +5,8 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PDO;
-use PuqDns\Module\Schema;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\ZoneStore;
 use PuqDns\Tests\Fixtures;
 
 require_once __DIR__ . '/ModuleTestCase.php';
@@ -98,7 +98,7 @@ abstract class SchemaContract extends ModuleTestCase
         Schema::install($this->pdo);
 
         $this->assertSame(Schema::columns(Schema::VMS), Schema::existingColumns($this->pdo, Schema::VMS));
-        $vms = new \PuqDns\Module\VmStore($this->pdo);
+        $vms = new \PuqDns\Module\Store\VmStore($this->pdo);
         $old = ['id' => 12, 'name' => 'web-12', 'domain' => 'puqcloud.com', 'ips' => ['192.0.2.7']];
         $this->assertSame(['vm' => $old, 'synced' => null, 'version' => 0, 'terminated' => false], $vms->state(12));
         // Its VM was the one written: a package change removes its records.

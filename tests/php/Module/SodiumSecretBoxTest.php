@@ -5,9 +5,9 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PHPUnit\Framework\TestCase;
-use PuqDns\Module\SecretBoxException;
-use PuqDns\Module\SecretBoxFactory;
-use PuqDns\Module\SodiumSecretBox;
+use PuqDns\Module\Store\SecretBoxException;
+use PuqDns\Module\Store\SecretBoxFactory;
+use PuqDns\Module\Store\SodiumSecretBox;
 use PuqDns\Tests\Fixtures;
 
 /** Standalone secret sealing: libsodium secretbox under a key file. */

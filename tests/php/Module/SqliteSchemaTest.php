@@ -13,7 +13,7 @@ final class SqliteSchemaTest extends SchemaContract
 
     public function testSqliteGetsItsOwnTypeNamesAndIndexes(): void
     {
-        \PuqDns\Module\Schema::install($this->pdo);
+        \PuqDns\Module\Store\Schema::install($this->pdo);
         $sql = $this->pdo->query("SELECT sql FROM sqlite_master WHERE name = 'puq_dns_vms'")->fetchColumn();
         $this->assertStringContainsString('"id" INTEGER PRIMARY KEY AUTOINCREMENT', $sql);
         $this->assertStringContainsString('"ttl" INTEGER NULL', $sql);

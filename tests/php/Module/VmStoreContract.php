@@ -4,10 +4,10 @@ declare(strict_types=1);
 
 namespace PuqDns\Tests\Module;
 
-use PuqDns\Module\InvalidVmException;
-use PuqDns\Module\Schema;
-use PuqDns\Module\VmNotFoundException;
-use PuqDns\Module\VmStore;
+use PuqDns\Module\Store\InvalidVmException;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\VmNotFoundException;
+use PuqDns\Module\Store\VmStore;
 
 require_once __DIR__ . '/ModuleTestCase.php';
 

@@ -5,9 +5,9 @@ declare(strict_types=1);
 namespace PuqDns\Tests\Module;
 
 use PHPUnit\Framework\TestCase;
-use PuqDns\Module\SecretBoxException;
-use PuqDns\Module\SecretBoxFactory;
-use PuqDns\Module\WhmcsSecretBox;
+use PuqDns\Module\Store\SecretBoxException;
+use PuqDns\Module\Store\SecretBoxFactory;
+use PuqDns\Module\Store\WhmcsSecretBox;
 use PuqDns\Tests\Fixtures;
 
 require_once __DIR__ . '/WhmcsStandIns.php';

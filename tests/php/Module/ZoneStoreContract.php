@@ -6,12 +6,12 @@ namespace PuqDns\Tests\Module;
 
 use PuqDns\DnsSync;
 use PuqDns\DnsZoneManager;
-use PuqDns\Module\InvalidZoneException;
-use PuqDns\Module\Schema;
-use PuqDns\Module\SecretBoxException;
-use PuqDns\Module\SodiumSecretBox;
-use PuqDns\Module\ZoneNotFoundException;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Store\InvalidZoneException;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\SecretBoxException;
+use PuqDns\Module\Store\SodiumSecretBox;
+use PuqDns\Module\Store\ZoneNotFoundException;
+use PuqDns\Module\Store\ZoneStore;
 use PuqDns\Tests\Fixtures;
 
 require_once __DIR__ . '/ModuleTestCase.php';

@@ -6,7 +6,7 @@ namespace PuqDns\Tests\Module;
 
 use PHPUnit\Framework\TestCase;
 use PuqDns\DnsZoneManager;
-use PuqDns\Module\ZonesPage;
+use PuqDns\Module\Web\ZonesPage;
 
 /**
  * The DNS Zones page's markup (ZonesPage): what it embeds, how it escapes,

@@ -4,10 +4,10 @@ declare(strict_types=1);
 
 namespace PuqDns\Tests\Whmcs;
 
-use PuqDns\Module\Schema;
-use PuqDns\Module\VmStore;
-use PuqDns\Module\WhmcsSecretBox;
-use PuqDns\Module\ZoneStore;
+use PuqDns\Module\Store\Schema;
+use PuqDns\Module\Store\VmStore;
+use PuqDns\Module\Store\WhmcsSecretBox;
+use PuqDns\Module\Store\ZoneStore;
 use PuqDns\Tests\Fixtures;
 use PuqDns\Tests\Module\ModuleTestCase;
 use PuqDns\Tests\PowerDnsServer;
@@ -532,7 +532,7 @@ abstract class AddonContract extends ModuleTestCase
 
         // The page's API answers the admin session with WHMCS's token only.
         $api = new \PuqDns\Module\Whmcs\AdminPage(Capsule::connection()->getPdo(), 'addonmodules.php?module=puq_dns');
-        $auth = \PuqDns\Module\WhmcsAdminAuth::fromSession($_SESSION, (string) session_id());
+        $auth = \PuqDns\Module\Web\WhmcsAdminAuth::fromSession($_SESSION, (string) session_id());
         $listed = $api->api(['action' => 'list', 'token' => generate_token('plain')], [], ['REQUEST_METHOD' => 'GET'], $auth);
         $this->assertSame(200, $listed->status);
         $this->assertSame([$this->domain, $this->rev4], array_column($listed->body['zones'], 'zone'));
