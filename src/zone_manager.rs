@@ -141,10 +141,11 @@ impl DnsZoneManager {
     }
 
     /// Every provider a zone row may name, as the zones page, the module's
-    /// schema and its admin API render it: `[['type', 'label', 'fields' =>
-    /// [['name', 'label', 'kind' (text, url, secret), 'secret', 'required',
-    /// 'default', 'help', 'advanced', 'endpoint'], …]], …]`, in the order the
-    /// zones page offers them.
+    /// schema and its admin API render it: `[['type', 'label', 'tls' (whether
+    /// verify_tls and ca_cert apply), 'fields' => [['name', 'label', 'kind'
+    /// (text, url, secret, choice, flag), 'secret', 'required', 'default',
+    /// 'help', 'advanced', 'endpoint', 'options' (a choice's values, else
+    /// null)], …]], …]`, in the order the zones page offers them.
     pub fn providers() -> ZBox<ZendHashTable> {
         array_to_php(puq_dns_core::Array::list(
             puq_dns_core::provider::REGISTRY

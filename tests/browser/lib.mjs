@@ -1,6 +1,6 @@
 // What the browser tests share: free loopback ports, a private PowerDNS
-// with zones, and Debian's Chromium launched headless with the flags this
-// machine needs.
+// and a private BIND 9 with zones, and Debian's Chromium launched headless
+// with the flags this machine needs.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -45,6 +45,24 @@ export async function startPdns(dir, zones) {
 
 export async function stopPdns(pdns) {
   if (pdns) { await run(join(repo, 'tests/pdns/server.sh'), ['stop', pdns.dir]).catch(() => {}); }
+}
+
+/**
+ * A private BIND 9 (tests/bind/server.sh) in dir that takes updates signed
+ * with its keys for the zones: {dir, port, keys: {256|384|512: {name, secret}}}.
+ */
+export async function startBind(dir, zones) {
+  const { stdout } = await run(join(repo, 'tests/bind/server.sh'), ['start', dir, ...zones]);
+  const vars = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+  const keys = {};
+  for (const bits of [256, 384, 512]) {
+    keys[bits] = { name: vars[`BIND_KEY_${bits}_NAME`], secret: vars[`BIND_KEY_${bits}_SECRET`] };
+  }
+  return { dir, port: Number(vars.BIND_PORT), keys };
+}
+
+export async function stopBind(bind) {
+  if (bind) { await run(join(repo, 'tests/bind/server.sh'), ['stop', bind.dir]).catch(() => {}); }
 }
 
 /**

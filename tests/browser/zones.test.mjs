@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { run, repo, so, artifacts, freePort, startPdns as startPdnsWith, stopPdns, launchBrowser } from './lib.mjs';
+import { run, repo, so, artifacts, freePort, startPdns as startPdnsWith, stopPdns, startBind, stopBind, launchBrowser } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -33,6 +33,7 @@ const ADMIN_TOKEN = 'adminTok-Br0wser-SeCrEt-5510-abcdef';
 const CF_TOKEN = 'cfTok-Br0wser-SeCrEt-1234';
 const HESTIA_PASSWORD = 'hestiaPw-Br0wser-SeCrEt-5678';
 const WRONG_PDNS_KEY = 'wrongKey-Br0wser-SeCrEt-9012';
+const WRONG_TSIG_SECRET = 'd3JvbmctdHNpZy1zZWNyZXQtb2YtdGhlLWJyb3dzZXI=';
 const UNCHANGED = '(unchanged – enter new to replace)';
 
 const tmp = mkdtempSync(join(tmpdir(), 'puq-dns-browser-'));
@@ -252,8 +253,10 @@ function watchPage(p) {
 before(async () => {
   assert.ok(existsSync(so), `the extension ${so} is not built (cargo build --release)`);
   mkdirSync(artifacts, { recursive: true });
-  const [pdns, cfPort, hestiaPort] = await Promise.all([startPdns(), startFake('cloudflare.py'), startFake('hestia.py')]);
+  const [pdns, bind, cfPort, hestiaPort] = await Promise.all([startPdns(), startBind(join(tmp, 'bind'), ['bind.example']),
+    startFake('cloudflare.py'), startFake('hestia.py')]);
   env.pdns = pdns;
+  env.bind = bind;
 
   env.cf = { port: cfPort, apiUrl: `http://127.0.0.1:${cfPort}/client/v4`, account: '0123456789abcdef0123456789abcdef' };
   env.cf.zoneId = 'c0ffee00c0ffee00c0ffee00c0ffee00';
@@ -280,6 +283,7 @@ after(async () => {
   } finally {
     for (const child of children) { child.kill('SIGKILL'); }
     await stopPdns(env.pdns);
+    await stopBind(env.bind);
     if (process.env.KEEP_BROWSER_TMP) {
       console.log(`kept ${tmp}`);
     } else {
@@ -328,6 +332,16 @@ test('the form shows the fields of the provider chosen in Type', async () => {
   assert.deepEqual(await visible(), ['Type', 'Zone', 'Server URL', 'Admin User', 'Admin Password', 'User']);
   await page.selectOption('#pdz-f-type', 'powerdns');
   assert.deepEqual(await visible(), ['Type', 'Zone', 'Server URL', 'API Key']);
+  await page.selectOption('#pdz-f-type', 'rfc2136');
+  assert.deepEqual(await visible(), ['Type', 'Zone', 'Server', 'TSIG Key Name', 'TSIG Secret']);
+  // Advanced: the provider's own, then TTL, and the TLS switches only where there is TLS.
+  await page.click('.pdz-advanced summary');
+  assert.deepEqual(await visible(), ['Type', 'Zone', 'Server', 'TSIG Key Name', 'TSIG Secret',
+    'TSIG Algorithm', 'Timeout (seconds)', 'Send unsigned updates', 'TTL (seconds)']);
+  await page.selectOption('#pdz-f-type', 'powerdns');
+  assert.deepEqual(await visible(), ['Type', 'Zone', 'Server URL', 'API Key', 'Server ID', 'TTL (seconds)',
+    'Verify the server\'s TLS certificate', 'CA certificate (PEM)']);
+  await page.click('.pdz-advanced summary');
   await page.click('.pdz-cancel');
 });
 
@@ -600,6 +614,62 @@ test('what the server sends is shown as text, never as markup', async () => {
   await row.waitFor({ state: 'detached' });
 });
 
+test('an RFC 2136 zone: its algorithm and unsigned switch under Advanced, Test with BIND\'s answer, a wrong secret in the server\'s words', async () => {
+  const key = env.bind.keys[512];
+  await page.click('.pdz-add');
+  await page.selectOption('#pdz-f-type', 'rfc2136');
+  await page.fill('#pdz-f-zone', 'bind.example');
+  await page.fill('#pdz-f-rfc2136-server', `127.0.0.1:${env.bind.port}`);
+  await page.fill('#pdz-f-rfc2136-tsig_name', key.name);
+  await page.fill('#pdz-f-rfc2136-tsig_secret', key.secret);
+  const algorithm = page.locator('#pdz-f-rfc2136-tsig_algorithm');
+  assert.equal(await algorithm.isVisible(), false, 'the algorithm is folded under Advanced');
+  await page.click('.pdz-advanced summary');
+  assert.deepEqual(await algorithm.locator('option').evaluateAll((os) => os.map((o) => o.value)),
+    ['hmac-sha256', 'hmac-sha384', 'hmac-sha512']);
+  assert.equal(await algorithm.inputValue(), 'hmac-sha256');
+  assert.equal(await page.isChecked('#pdz-f-rfc2136-allow_unsigned'), false);
+  // No TLS on this provider: its switches are not offered.
+  assert.equal(await page.isVisible('#pdz-f-verify_tls'), false);
+  assert.equal(await page.isVisible('#pdz-f-ca_cert'), false);
+  await algorithm.selectOption('hmac-sha512');
+  await shot('11b-form-rfc2136');
+  await clearToasts();
+  await page.click('.pdz-save');
+  assert.deepEqual(await nextToast(), { ok: true, text: 'bind.example added.' });
+  await rowOf('bind.example').waitFor();
+  assert.equal(await rowOf('bind.example').locator('.pdz-badge').textContent(), 'RFC 2136 (BIND, Knot)');
+
+  const id = await idOf('bind.example');
+  assert.equal(await storedSecret(id, 'tsig_secret'), key.secret);
+  const stored = (await adminApi('get', { id })).body.zone;
+  assert.deepEqual([stored.tsig_algorithm, stored.tsig_secret, stored.allow_unsigned], ['hmac-sha512', '__KEEP__', false]);
+
+  const green = await testRow('bind.example');
+  assert.equal(green.ok, true, green.text);
+  assert.match(green.text, new RegExp(`^bind\\.example: zone bind\\.example\\. \\(serial \\d+\\) found on 127\\.0\\.0\\.1:${env.bind.port}, `
+    + `which takes updates signed with ${key.name.replace(/\./g, '\\.')} \\(hmac-sha512\\) \\(\\d+ ms\\)$`));
+
+  // Edit: the stored algorithm is selected, the secret is kept unless typed.
+  await openEdit('bind.example');
+  assert.equal(await algorithm.inputValue(), 'hmac-sha512');
+  assert.equal(await page.inputValue('#pdz-f-rfc2136-tsig_secret'), '');
+  await page.fill('#pdz-f-rfc2136-tsig_secret', WRONG_TSIG_SECRET);
+  await clearToasts();
+  await page.click('.pdz-form-test');
+  const red = await nextToast();
+  assert.deepEqual([red.ok, red.text.replace(/ \(\d+ ms\)$/, '')], [false,
+    `bind.example: NOTAUTH (BADSIG): the signature does not verify with the server's secret of ${key.name} (hmac-sha512): check tsig_secret`]);
+  await page.click('.pdz-cancel');
+  assert.equal(await storedSecret(id, 'tsig_secret'), key.secret, 'a secret only tested is not saved');
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await clearToasts();
+  await rowOf('bind.example').locator('.pdz-delete').click();
+  assert.deepEqual(await nextToast(), { ok: true, text: 'bind.example deleted.' });
+  await rowOf('bind.example').waitFor({ state: 'detached' });
+});
+
 test('signing out forgets the token', async () => {
   await page.click('.pdz-signout');
   await page.locator('.pdz-login').waitFor({ state: 'visible' });
@@ -672,7 +742,8 @@ test('no secret ever reached the browser, and nothing but the page\'s origin was
   const html = await page.content();
   assert.ok(bodies.length > 20, `responses seen: ${bodies.length}`);
   assert.ok(bodies.some((b) => b.url.includes('action=list') && b.body.includes('__KEEP__')));
-  const secrets = [ADMIN_TOKEN, CF_TOKEN, HESTIA_PASSWORD, WRONG_PDNS_KEY, env.pdns.key, 'sodium:v1:', 'typed-password-xyz'];
+  const secrets = [ADMIN_TOKEN, CF_TOKEN, HESTIA_PASSWORD, WRONG_PDNS_KEY, env.pdns.key, 'sodium:v1:', 'typed-password-xyz',
+    env.bind.keys[512].secret, WRONG_TSIG_SECRET];
   for (const secret of secrets) {
     assert.ok(!html.includes(secret), `the page's HTML holds ${secret}`);
     for (const b of bodies) {

@@ -601,24 +601,24 @@ final class ZoneManagerTest extends TestCase
             'default' => $default, 'help' => $help, 'advanced' => $advanced ?? !$required, 'endpoint' => $endpoint, 'options' => $options,
         ];
         $this->assertSame([
-            ['type' => 'cloudflare', 'label' => 'Cloudflare', 'fields' => [
+            ['type' => 'cloudflare', 'label' => 'Cloudflare', 'tls' => true, 'fields' => [
                 $field('account_id', 'Account ID', 'text', 'The Account ID on the Cloudflare dashboard.'),
                 $field('zone_id', 'Zone ID', 'text', "The 32-character id on the zone's Overview page."),
                 $field('api_token', 'API Token', 'secret', 'A token with Zone:DNS:Edit on this zone.'),
                 $field('api_url', 'API URL', 'url', 'Leave empty for https://api.cloudflare.com/client/v4', false, 'https://api.cloudflare.com/client/v4', true),
             ]],
-            ['type' => 'hestiacp', 'label' => 'HestiaCP', 'fields' => [
+            ['type' => 'hestiacp', 'label' => 'HestiaCP', 'tls' => true, 'fields' => [
                 $field('server_url', 'Server URL', 'url', "The panel's base, e.g. https://hestia.example.com:8083/", true, null, true),
                 $field('admin_user', 'Admin User', 'text', null),
                 $field('admin_password', 'Admin Password', 'secret', null),
                 $field('user', 'User', 'text', 'The HestiaCP user that owns the DNS domain.'),
             ]],
-            ['type' => 'powerdns', 'label' => 'PowerDNS', 'fields' => [
+            ['type' => 'powerdns', 'label' => 'PowerDNS', 'tls' => true, 'fields' => [
                 $field('server_url', 'Server URL', 'url', 'The API webserver, e.g. https://pdns.example.com:8081', true, null, true),
                 $field('api_key', 'API Key', 'secret', 'The api-key of pdns.conf, sent as X-API-Key.'),
                 $field('server_id', 'Server ID', 'text', 'Leave empty for localhost', false, 'localhost'),
             ]],
-            ['type' => 'rfc2136', 'label' => 'RFC 2136 (BIND, Knot)', 'fields' => [
+            ['type' => 'rfc2136', 'label' => 'RFC 2136 (BIND, Knot)', 'tls' => false, 'fields' => [
                 $field('server', 'Server', 'text', "The primary server's IP address, and port if not 53: 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53", true, null, true),
                 $field('tsig_name', 'TSIG Key Name', 'text', "The key's name as the server knows it, e.g. puq-dns.", false, '', false, false),
                 $field('tsig_secret', 'TSIG Secret', 'secret', "The key's secret, in base64 as in the server's key file.", false, '', false, false),

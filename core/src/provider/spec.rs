@@ -301,6 +301,9 @@ pub struct ProviderSpec {
     pub refuses_zone: fn(&DnsName) -> Option<String>,
     /// What is wrong with the fields together, each read well on its own.
     pub refuses_row: fn(&ProviderRow) -> Vec<String>,
+    /// Whether it talks over TLS, so that the row's `verify_tls` and
+    /// `ca_cert` mean something (the zones page shows them only then).
+    pub tls: bool,
 }
 
 /// The TTLs a provider takes: `min..=max`, and `also` besides.
@@ -376,6 +379,7 @@ impl ProviderSpec {
             Array::new()
                 .with("type", self.name)
                 .with("label", self.label)
+                .with("tls", self.tls)
                 .with(
                     "fields",
                     Array::list(self.fields.iter().map(FieldSpec::to_value)),

@@ -24,6 +24,8 @@
   var PROVIDERS = {};
   var ENDPOINT_FIELD = {};
   var ENDPOINT_DEFAULT = {};
+  // Whether the provider talks TLS: only then are verify_tls and ca_cert shown.
+  var TLS = {};
   var OK_TOAST_MS = 8000;
 
   function readProviders(root) {
@@ -33,6 +35,7 @@
       PROVIDERS[p.type] = p.label;
       ENDPOINT_FIELD[p.type] = p.endpoint ? p.endpoint.name : '';
       ENDPOINT_DEFAULT[p.type] = p.endpoint && p.endpoint['default'] ? p.endpoint['default'] : '';
+      TLS[p.type] = p.tls !== false;
     });
   }
 
@@ -340,6 +343,10 @@
         var on = fs.getAttribute('data-provider') === type;
         fs.hidden = !on;
         fs.disabled = !on;
+      });
+      ui.form.querySelectorAll('.pdz-tls').forEach(function (fs) {
+        fs.hidden = TLS[type] === false;
+        fs.disabled = fs.hidden;
       });
       var stored = state.editing ? String(state.editing.type).toLowerCase() : null;
       ui.form.querySelectorAll('[data-secret]').forEach(function (input) {

@@ -104,6 +104,7 @@ final class ZonesPage
         $providers = array_map(static fn (array $p): array => [
             'type' => $p['type'],
             'label' => $p['label'],
+            'tls' => $p['tls'],
             'endpoint' => array_values(array_filter($p['fields'], static fn (array $f): bool => $f['endpoint']))[0] ?? null,
         ], self::providers());
         $data = ' data-api="' . self::e($apiUrl) . '" data-auth="' . ($whmcs ? 'whmcs' : 'token') . '"'
@@ -209,7 +210,10 @@ HTML;
             $h .= $fieldset($provider, true);
         }
         $h .= self::field('pdz-f-ttl', 'ttl', 'TTL (seconds)', 'number', 'Leave empty for 3600; on Cloudflare 1 means automatic.', false);
+        // Only for a provider that talks TLS (its `tls` in the registry);
+        // the script disables the fieldset for the others, so it is not sent.
         $h .= <<<HTML
+<fieldset class="pdz-tls">
 <div class="pdz-field pdz-check">
 <input id="pdz-f-verify_tls" name="verify_tls" type="checkbox" value="1" checked>
 <label for="pdz-f-verify_tls">Verify the server's TLS certificate</label>
@@ -217,6 +221,7 @@ HTML;
 
 HTML;
         $h .= self::field('pdz-f-ca_cert', 'ca_cert', 'CA certificate (PEM)', 'textarea', 'The CA that signed the server\'s certificate, or its own self-signed certificate.', false);
+        $h .= "</fieldset>\n";
         $h .= "</details>\n";
 
         $h .= <<<HTML

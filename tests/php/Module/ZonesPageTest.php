@@ -140,6 +140,12 @@ final class ZonesPageTest extends TestCase
         $this->assertSame(['cloudflare', 'hestiacp', 'powerdns', 'rfc2136'], array_column($script, 'type'));
         $this->assertSame(['api_url', 'server_url', 'server_url', 'server'], array_map(static fn (array $p): string => $p['endpoint']['name'], $script));
         $this->assertSame(['https://api.cloudflare.com/client/v4', null, null, null], array_map(static fn (array $p): ?string => $p['endpoint']['default'], $script));
+        // verify_tls and ca_cert are in the fieldset the script shows only for a provider that talks TLS.
+        $this->assertSame([true, true, true, false], array_column($script, 'tls'));
+        $this->assertSame(array_column(DnsZoneManager::providers(), 'tls'), array_column($script, 'tls'));
+        foreach (['verify_tls', 'ca_cert'] as $name) {
+            $this->assertSame(1, $xpath->query("//fieldset[@class='pdz-tls']//*[@name='$name']")->length, $name);
+        }
 
         // A choice is a select on its default, a flag a checkbox off by default.
         $algorithm = $xpath->query('//select[@name="tsig_algorithm"]')->item(0);

@@ -30,6 +30,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     },
     refuses_zone: takes_any_zone,
     refuses_row: takes_any_row,
+    tls: true,
 };
 
 const ID_CHARS: &str = "a Cloudflare id is letters and digits";

@@ -21,6 +21,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ttl: ANY_TTL,
     refuses_zone,
     refuses_row: takes_any_row,
+    tls: true,
 };
 
 const USER_CHARS: &str =

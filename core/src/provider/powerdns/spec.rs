@@ -28,6 +28,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ttl: ANY_TTL,
     refuses_zone: takes_any_zone,
     refuses_row: takes_any_row,
+    tls: true,
 };
 
 /// The webserver's base, without a pasted `/api/v1`.

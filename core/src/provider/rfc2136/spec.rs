@@ -53,6 +53,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ttl: ANY_TTL,
     refuses_zone: takes_any_zone,
     refuses_row,
+    // DNS over TCP; TSIG signs the messages instead.
+    tls: false,
 };
 
 /// `server` as an address and port; DNS names are refused, so that the
