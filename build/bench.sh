@@ -3,31 +3,36 @@
 # they need (build/deps.sh) first, prints each table and writes it to its
 # section of BENCHMARKS.md.
 #
-#   build/bench.sh [powerdns|cloudflare|all]     (default: all)
+#   build/bench.sh [powerdns|cloudflare|rfc2136|all]     (default: all)
 #
 # powerdns:   issue 3, "PowerDNS sync": private PowerDNS servers on
 #             127.0.0.1, synced through a proxy that adds 50 ms per request
-#             (core/examples/bench_powerdns.rs).
+#             (bench/src/bin/powerdns.rs).
 # cloudflare: issue 4, "Cloudflare sync": the fake Cloudflare API
 #             (tests/fakes/cloudflare.py) on 127.0.0.1 with 50 ms latency
-#             per request (core/examples/bench_cloudflare.rs).
+#             per request (bench/src/bin/cloudflare.rs).
+# rfc2136:    "RFC 2136 sync": a private BIND 9 on 127.0.0.1, synced
+#             through a proxy per zone that adds 50 ms per connection and
+#             counts queries and UPDATEs (bench/src/bin/rfc2136.rs).
+#
+# What they share (the proxy, the servers and fakes, the scenarios, the
+# report) is the library of bench/ (package puq_dns_bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 which="${1:-all}"
 case "$which" in
-    powerdns) examples=(bench_powerdns) ;;
-    cloudflare) examples=(bench_cloudflare) ;;
-    all) examples=(bench_powerdns bench_cloudflare) ;;
+    powerdns | cloudflare | rfc2136) benches=("$which") ;;
+    all) benches=(powerdns cloudflare rfc2136) ;;
     *)
-        echo "usage: build/bench.sh [powerdns|cloudflare|all]" >&2
+        echo "usage: build/bench.sh [powerdns|cloudflare|rfc2136|all]" >&2
         exit 2
         ;;
 esac
 
 build/deps.sh
-for example in "${examples[@]}"; do
-    printf '\n== %s\n' "$example"
-    cargo run --release --quiet -p puq_dns_core --example "$example"
+for bench in "${benches[@]}"; do
+    printf '\n== %s\n' "$bench"
+    cargo run --release --quiet -p puq_dns_bench --bin "$bench"
 done

@@ -1,0 +1,800 @@
+//! Benchmark: `DnsSync` end to end on a real PowerDNS (issue 3, "Speed").
+//!
+//! Starts private PowerDNS servers (tests/pdns/server.sh), puts a proxy in
+//! front of each API that adds 50 ms to every request (a WAN round trip),
+//! and times the sync engine against a naive client that sends one request
+//! per record, one after the other, and against a computed minimum. The
+//! table goes to stdout and to the "PowerDNS sync (issue 3)" section of
+//! BENCHMARKS.md.
+//!
+//! ```sh
+//! build/bench.sh powerdns
+//! # or, with the dependencies already installed:
+//! cargo run --release -p puq_dns_bench --bin powerdns
+//! ```
+//!
+//! A run whose records are not on the server afterwards, or whose request
+//! count is not what the engine must send, exits non-zero.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use puq_dns_bench::engine::{self, Expect};
+use puq_dns_bench::pdns::{self, replace, PowerDns, Traffic};
+use puq_dns_bench::proxy::{Protocol, Proxy};
+use puq_dns_bench::report::{self, median, ms, Row, Started};
+use puq_dns_bench::scenario::{
+    self, fillers, names_by_zone, BenchVm, Record, DOMAIN, FILLER, FILLER_16_FULL, REV4_16,
+    REV4_24, REV6,
+};
+use puq_dns_bench::Res;
+use puq_dns_core::sync::{JobKind, SyncOptions};
+use puq_dns_core::{Array, Value, Vm, ZoneSet};
+use serde_json::json;
+
+/// Added by the proxy to every request, before it reaches PowerDNS.
+const DELAY: Duration = Duration::from_millis(50);
+/// Rrsets per PATCH when filling zones.
+const FILL_CHUNK: usize = 4096;
+/// A naive run projected to take longer than this is cut short after
+/// `NAIVE_SAMPLE` requests and extrapolated.
+const NAIVE_BUDGET: Duration = Duration::from_secs(180);
+const NAIVE_SAMPLE: usize = 40;
+/// Runs of each engine call; the table shows the median.
+const REPEAT: usize = 3;
+
+const HEADING: &str = "## PowerDNS sync (issue 3)";
+const COMMAND: &str = "build/bench.sh powerdns";
+
+const SCENARIO_A: &str = "A: 1 VM, 200-record zones";
+const SCENARIO_B: &str = "B: 1 VM, /16 reverse zone";
+const SCENARIO_C: &str = "C: resyncMany, 100 VMs, /16";
+
+/// Fillers per zone: the /16 has every address.
+fn filler_count(zone: &str) -> usize {
+    if zone == REV4_16 {
+        FILLER_16_FULL
+    } else {
+        FILLER
+    }
+}
+
+/// What PowerDNS itself takes in a zone, measured without the proxy.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cost {
+    /// One filtered GET (one name), median of 7.
+    get: Duration,
+    /// One PATCH replacing one rrset, median of 6.
+    patch: Duration,
+}
+
+/// What the report says besides the table.
+#[derive(Default)]
+struct Context {
+    version: String,
+    /// (scenario, zone, records, cost)
+    costs: Vec<(&'static str, &'static str, usize, Cost)>,
+    full_get_16: Option<(Duration, usize)>,
+    fill_16: Option<Duration>,
+    /// The listen backlog of PowerDNS's API socket, as `ss` shows it.
+    backlog: Option<u32>,
+    /// How often PowerDNS logged `database is locked`.
+    locked: usize,
+    /// Engine runs that wrote, and how many of them got an HTTP 5xx.
+    writing_runs: usize,
+    writing_runs_5xx: usize,
+    /// Connection attempts dropped by full listen queues in the
+    /// concurrency-64 runs.
+    dropped_64: u64,
+}
+
+/// A private PowerDNS with its zones filled, the proxy in front of it, and
+/// what its zones cost the server.
+struct Server {
+    pdns: PowerDns,
+    proxy: Proxy,
+    costs: HashMap<&'static str, Cost>,
+}
+
+impl Server {
+    async fn start(
+        scenario: &'static str,
+        zones: &[&'static str],
+        context: &mut Context,
+    ) -> Res<Server> {
+        println!("{scenario}: starting PowerDNS");
+        let pdns = PowerDns::start()?;
+        let upstream = pdns.upstream()?;
+        let proxy = Proxy::start(upstream, DELAY, Protocol::Http).await?;
+        context.version = pdns.version().await?;
+        context.backlog = pdns::listen_backlog(upstream.port());
+        for zone in zones {
+            let fill = fillers(zone, filler_count(zone));
+            let took = pdns.fill(zone, &fill, FILL_CHUNK).await?;
+            println!(
+                "  zone {zone}: {} filler records in {} ms",
+                fill.len(),
+                took.as_millis()
+            );
+            if *zone == REV4_16 {
+                context.fill_16 = Some(took);
+                let (full, bytes) = pdns.full_get(REV4_16).await?;
+                println!(
+                    "  full GET of {REV4_16} (direct): {} ms, {:.1} MB",
+                    full.as_millis(),
+                    bytes as f64 / 1e6
+                );
+                context.full_get_16 = Some((full, bytes));
+            }
+        }
+        let mut costs = HashMap::new();
+        for zone in zones {
+            let cost = server_cost(&pdns, zone).await?;
+            println!(
+                "  server cost in {zone}: filtered GET {:.1} ms, PATCH {:.1} ms",
+                ms(cost.get),
+                ms(cost.patch)
+            );
+            context
+                .costs
+                .push((scenario, zone, filler_count(zone), cost));
+            costs.insert(*zone, cost);
+        }
+        Ok(Server { pdns, proxy, costs })
+    }
+
+    /// Zone rows for the zones, pointing at the proxy.
+    fn zone_set(&self, zones: &[&str]) -> Res<ZoneSet> {
+        let rows: Vec<Value> = zones
+            .iter()
+            .zip(1..)
+            .map(|(zone, id)| self.pdns.row(id, zone, &self.proxy.url()))
+            .collect();
+        Ok(ZoneSet::from_rows(&Value::Array(Array::list(rows)))
+            .map_err(|e| format!("zone rows: {e}"))?)
+    }
+}
+
+async fn server_cost(pdns: &PowerDns, zone: &'static str) -> Res<Cost> {
+    let probe = fillers(zone, 1)
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no filler in {zone}"))?;
+    let other = if probe.rrtype == "A" {
+        "198.51.100.254".to_owned()
+    } else {
+        "probe.filler.example".to_owned()
+    };
+    let mut gets = Vec::new();
+    for _ in 0..7 {
+        let started = Instant::now();
+        pdns.at(zone, &probe.name).await?;
+        gets.push(started.elapsed());
+    }
+    // Alternate between two contents so that each PATCH changes something,
+    // and end with the original.
+    let mut patches = Vec::new();
+    for i in 0..6 {
+        let content = if i % 2 == 0 { &other } else { &probe.content };
+        let rrset = replace(
+            &probe.name,
+            probe.rrtype,
+            probe.ttl,
+            std::slice::from_ref(content),
+        );
+        patches.push(pdns.patch(zone, vec![rrset]).await?);
+    }
+    Ok(Cost {
+        get: median(gets),
+        patch: median(patches),
+    })
+}
+
+struct Measured {
+    wall: Duration,
+    traffic: Traffic,
+    /// Connections the kernel dropped because a listen queue was full
+    /// (counted for the whole machine, so another program's could be in
+    /// it; there is none on a quiet machine).
+    dropped: Option<u64>,
+}
+
+/// One `run` of the engine through the proxy, with its reports and its
+/// requests checked.
+async fn engine(
+    proxy: &Proxy,
+    zones: &ZoneSet,
+    vms: &[Vm],
+    kind: JobKind<'_>,
+    concurrency: usize,
+    (reads, writes): (usize, usize),
+) -> Res<Measured> {
+    let options = SyncOptions {
+        concurrency,
+        ..SyncOptions::default()
+    };
+    let expect = if writes == 0 {
+        Expect::Only("keep")
+    } else {
+        Expect::Any
+    };
+    let overflows = pdns::listen_overflows();
+    let mark = proxy.mark();
+    let wall = engine::sync(zones, vms, kind, &options, expect).await?;
+    let traffic = Traffic::of(&proxy.since(mark));
+    let dropped = overflows
+        .zip(pdns::listen_overflows())
+        .map(|(before, after)| after.saturating_sub(before));
+    traffic.check(&engine::describe(kind, vms, &options), reads, writes)?;
+    Ok(Measured {
+        wall,
+        traffic,
+        dropped,
+    })
+}
+
+struct Naive {
+    wall: Duration,
+    sent: usize,
+    total: usize,
+    traffic: Traffic,
+}
+
+impl Naive {
+    /// The whole run's time: measured, or scaled from the measured part.
+    fn wall(&self) -> Duration {
+        if self.sent == self.total {
+            self.wall
+        } else {
+            self.wall.mul_f64(self.total as f64 / self.sent as f64)
+        }
+    }
+}
+
+/// A per-record client: one PATCH REPLACE per record, in order, each
+/// waiting for the previous one. The k-th record of a set replaces the set
+/// with its first k records, so the last request leaves the whole set.
+async fn naive(proxy: &Proxy, key: &str, recs: &[Record]) -> Res<Naive> {
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let mark = proxy.mark();
+    let started = Instant::now();
+    let mut sent = 0;
+    for (i, rec) in recs.iter().enumerate() {
+        let so_far: Vec<String> = recs[..=i]
+            .iter()
+            .filter(|r| r.zone == rec.zone && r.name == rec.name && r.rrtype == rec.rrtype)
+            .map(|r| r.content.clone())
+            .collect();
+        let answer = http
+            .patch(pdns::zone_url(&proxy.url(), rec.zone))
+            .header("X-API-Key", key)
+            .json(&json!({ "rrsets": [replace(&rec.name, rec.rrtype, rec.ttl, &so_far)] }))
+            .send()
+            .await?;
+        let status = answer.status();
+        let body = answer.text().await?;
+        if status.as_u16() != 204 {
+            return Err(format!(
+                "naive PATCH {} {}: HTTP {status}: {body}",
+                rec.name, rec.rrtype
+            )
+            .into());
+        }
+        sent += 1;
+        if sent == NAIVE_SAMPLE
+            && started.elapsed().mul_f64(recs.len() as f64 / sent as f64) > NAIVE_BUDGET
+        {
+            break;
+        }
+    }
+    let wall = started.elapsed();
+    let traffic = Traffic::of(&proxy.since(mark));
+    traffic.check("naive run", 0, sent)?;
+    Ok(Naive {
+        wall,
+        sent,
+        total: recs.len(),
+        traffic,
+    })
+}
+
+/// What one scenario syncs, and how its rows are named.
+struct Workload {
+    scenario: &'static str,
+    zones: ZoneSet,
+    vms: Vec<Vm>,
+    recs: Vec<Record>,
+    /// What the zones hold at the VMs' names before any VM, by name: the
+    /// /16's fillers.
+    before: HashMap<String, String>,
+    /// The job that writes everything, from the state before any VM.
+    write: (JobKind<'static>, &'static str),
+    /// The label of the same VMs resynced right after: nothing to change.
+    again: &'static str,
+}
+
+impl Workload {
+    fn new(
+        server: &Server,
+        scenario: &'static str,
+        rev4: &'static str,
+        vms: &[BenchVm],
+        write: (JobKind<'static>, &'static str),
+        again: &'static str,
+    ) -> Res<Workload> {
+        let recs = scenario::records(vms, rev4);
+        let before = fillers(rev4, filler_count(rev4))
+            .into_iter()
+            .filter(|f| recs.iter().any(|r| r.name == f.name))
+            .map(|f| (f.name, f.content))
+            .collect();
+        Ok(Workload {
+            scenario,
+            zones: server.zone_set(&[DOMAIN, rev4, REV6])?,
+            vms: scenario::vms(vms)?,
+            recs,
+            before,
+            write,
+            again,
+        })
+    }
+}
+
+/// Every run of one scenario: the engine writing everything and then
+/// resyncing with nothing to change, at concurrency 8 and 64, `REPEAT`
+/// times each; the naive client; the computed rows.
+async fn measure(
+    server: &Server,
+    w: &Workload,
+    rows: &mut Vec<Row>,
+    context: &mut Context,
+) -> Res<()> {
+    let reads_by = names_by_zone(&w.recs);
+    let reads: usize = reads_by.values().sum();
+    let writes = reads_by.len();
+    println!(
+        "\n{}: {} records at {reads} names in {writes} zones",
+        w.scenario,
+        w.recs.len()
+    );
+    let (kind, label) = w.write;
+    for concurrency in [8, 64] {
+        let mut written = Vec::new();
+        for _ in 0..REPEAT {
+            server.pdns.reset(&w.recs, &w.before).await?;
+            let m = engine(
+                &server.proxy,
+                &w.zones,
+                &w.vms,
+                kind,
+                concurrency,
+                (reads, writes),
+            )
+            .await?;
+            server.pdns.verify(&w.recs, label).await?;
+            written.push(m);
+        }
+        let mut again = Vec::new();
+        for _ in 0..REPEAT {
+            let m = engine(
+                &server.proxy,
+                &w.zones,
+                &w.vms,
+                JobKind::Resync,
+                concurrency,
+                (reads, 0),
+            )
+            .await?;
+            server.pdns.verify(&w.recs, w.again).await?;
+            again.push(m);
+        }
+        context.writing_runs += written.len();
+        context.writing_runs_5xx += written
+            .iter()
+            .filter(|m| !m.traffic.errors.is_empty())
+            .count();
+        if concurrency == 64 {
+            context.dropped_64 += written
+                .iter()
+                .chain(&again)
+                .filter_map(|m| m.dropped)
+                .sum::<u64>();
+        }
+        for (what, runs) in [(label, written), (w.again, again)] {
+            let row = engine_row(
+                w.scenario,
+                format!("engine {what}, concurrency {concurrency}"),
+                &runs,
+            );
+            println!(
+                "  {}: {:.0} ms, {}; {}",
+                row.method,
+                ms(row.wall),
+                row.requests,
+                row.note
+            );
+            rows.push(row);
+        }
+    }
+
+    server.pdns.reset(&w.recs, &w.before).await?;
+    let n = naive(&server.proxy, &server.pdns.key, &w.recs).await?;
+    server
+        .pdns
+        .verify(&w.recs[..n.sent], "after the naive run")
+        .await?;
+    let row = naive_row(w.scenario, &n);
+    println!(
+        "  {}: {:.0} ms, {} {}",
+        row.method,
+        ms(row.wall),
+        row.requests,
+        row.note
+    );
+    rows.push(row);
+
+    push_computed(w.scenario, &reads_by, &server.costs, rows);
+    Ok(())
+}
+
+/// One row for the runs of one engine call: the median run's time and
+/// requests, every run's time, and what slowed any of them down.
+fn engine_row(scenario: &'static str, method: String, runs: &[Measured]) -> Row {
+    let Some(median) = report::median_run(runs, |m| m.wall) else {
+        return Row {
+            scenario,
+            method,
+            note: "no runs".to_owned(),
+            ..Row::default()
+        };
+    };
+    let mut note = report::walls_note(runs.iter().map(|m| m.wall));
+    let retried: Vec<&Measured> = runs
+        .iter()
+        .filter(|m| !m.traffic.errors.is_empty())
+        .collect();
+    if let Some(error) = retried.first().and_then(|m| m.traffic.errors.first()) {
+        note.push_str(&format!(
+            "; HTTP 5xx retried in {} of {} runs (`{error}`)",
+            retried.len(),
+            runs.len(),
+        ));
+    }
+    if runs.iter().any(|m| m.dropped.unwrap_or(0) > 0) {
+        let dropped: Vec<String> = runs
+            .iter()
+            .map(|m| m.dropped.map_or("?".to_owned(), |d| d.to_string()))
+            .collect();
+        note.push_str(&format!("; listen-queue drops: {}", dropped.join(", ")));
+    }
+    Row {
+        scenario,
+        method,
+        wall: median.wall,
+        requests: median.traffic.requests(),
+        note,
+    }
+}
+
+fn naive_row(scenario: &'static str, n: &Naive) -> Row {
+    let estimated = n.sent < n.total;
+    Row {
+        scenario,
+        method: "naive: 1 PATCH per record, sequential".to_owned(),
+        wall: n.wall(),
+        requests: if estimated {
+            requests(0, n.total)
+        } else {
+            n.traffic.requests()
+        },
+        note: if estimated {
+            format!(
+                "ESTIMATE: {} of {} requests measured ({:.0} ms), scaled linearly",
+                n.sent,
+                n.total,
+                ms(n.wall)
+            )
+        } else {
+            "1 run".to_owned()
+        },
+    }
+}
+
+fn requests(gets: usize, patches: usize) -> String {
+    format!("{} ({gets} GET + {patches} PATCH)", gets + patches)
+}
+
+/// The computed minimum: every zone in parallel, its reads all at once in
+/// one round trip (50 ms + one filtered GET), then one PATCH (50 ms + one
+/// PATCH); the slowest zone is the wall time. With `writes` false, reads
+/// only.
+fn minimum(
+    reads: &BTreeMap<&'static str, usize>,
+    costs: &HashMap<&'static str, Cost>,
+    writes: bool,
+) -> (Duration, usize, usize) {
+    let wall = reads
+        .keys()
+        .map(|zone| {
+            let cost = costs.get(zone).copied().unwrap_or_default();
+            DELAY
+                + cost.get
+                + if writes {
+                    DELAY + cost.patch
+                } else {
+                    Duration::ZERO
+                }
+        })
+        .max()
+        .unwrap_or_default();
+    let gets = reads.values().sum();
+    let patches = if writes { reads.len() } else { 0 };
+    (wall, gets, patches)
+}
+
+/// What the engine's bound on requests in flight allows: the reads of all
+/// zones in ceil(reads / concurrency) rounds, then the slowest zone's PATCH.
+/// An estimate, not a bound: it ignores that zones PATCH as soon as their
+/// own reads are done.
+fn at_concurrency(
+    concurrency: usize,
+    reads: &BTreeMap<&'static str, usize>,
+    costs: &HashMap<&'static str, Cost>,
+) -> Duration {
+    let total: usize = reads.values().sum();
+    let rounds = total.div_ceil(concurrency.max(1));
+    let zone_costs = reads.keys().filter_map(|z| costs.get(z));
+    let get = zone_costs.clone().map(|c| c.get).max().unwrap_or_default();
+    let patch = zone_costs.map(|c| c.patch).max().unwrap_or_default();
+    (DELAY + get) * u32::try_from(rounds).unwrap_or(u32::MAX) + DELAY + patch
+}
+
+fn push_computed(
+    scenario: &'static str,
+    reads_by: &BTreeMap<&'static str, usize>,
+    costs: &HashMap<&'static str, Cost>,
+    rows: &mut Vec<Row>,
+) {
+    let (wall, gets, patches) = minimum(reads_by, costs, true);
+    rows.push(Row {
+        scenario,
+        method: "theoretical minimum (computed)".to_owned(),
+        wall,
+        requests: requests(gets, patches),
+        note: "1 read + 1 write round trip, zones in parallel".to_owned(),
+    });
+    let (wall, gets, _) = minimum(reads_by, costs, false);
+    rows.push(Row {
+        scenario,
+        method: "theoretical minimum, nothing to change (computed)".to_owned(),
+        wall,
+        requests: requests(gets, 0),
+        note: "1 read round trip, zones in parallel".to_owned(),
+    });
+    for concurrency in [8, 64] {
+        rows.push(Row {
+            scenario,
+            method: format!("estimate at concurrency {concurrency} (computed)"),
+            wall: at_concurrency(concurrency, reads_by, costs),
+            requests: requests(gets, patches),
+            note: match gets.div_ceil(concurrency) {
+                1 => "1 read round trip, then 1 PATCH".to_owned(),
+                n => format!("{n} read round trips, then 1 PATCH"),
+            },
+        });
+    }
+}
+
+#[tokio::main]
+async fn main() -> Res<()> {
+    let started = Started::now();
+    let mut rows = Vec::new();
+    let mut context = Context::default();
+
+    // Scenario A on a server of its own, so the /16 is not in its database.
+    {
+        let server = Server::start(SCENARIO_A, &[DOMAIN, REV4_24, REV6], &mut context).await?;
+        let vm = BenchVm::big([Ipv4Addr::new(192, 0, 2, 10), Ipv4Addr::new(192, 0, 2, 11)]);
+        let work = Workload::new(
+            &server,
+            SCENARIO_A,
+            REV4_24,
+            &[vm],
+            (JobKind::Create, "create"),
+            "resync, nothing to change",
+        )?;
+        measure(&server, &work, &mut rows, &mut context).await?;
+        context.locked += server.pdns.log_lines("database is locked");
+    }
+
+    // Scenarios B and C share a server: the /16 is filled once.
+    {
+        println!();
+        let server = Server::start(SCENARIO_B, &[DOMAIN, REV4_16, REV6], &mut context).await?;
+        let vm = BenchVm::big([Ipv4Addr::new(198, 18, 0, 10), Ipv4Addr::new(198, 18, 0, 11)]);
+        let work = Workload::new(
+            &server,
+            SCENARIO_B,
+            REV4_16,
+            &[vm],
+            (JobKind::Create, "create"),
+            "resync, nothing to change",
+        )?;
+        measure(&server, &work, &mut rows, &mut context).await?;
+
+        let work = Workload::new(
+            &server,
+            SCENARIO_C,
+            REV4_16,
+            &BenchVm::hundred(),
+            (JobKind::Resync, "resyncMany, all to write"),
+            "resyncMany, nothing to change",
+        )?;
+        measure(&server, &work, &mut rows, &mut context).await?;
+        context.locked += server.pdns.log_lines("database is locked");
+    }
+
+    let table = report::table(&rows, "Requests");
+    let section = section(&table, &rows, &context, &started);
+    report::publish(&table, HEADING, &section)
+}
+
+/// A few sentences computed from the figures, so that they stay true
+/// when the benchmark is run again.
+fn interpretation(rows: &[Row], context: &Context) -> Vec<String> {
+    let wall = |scenario: &str, method: &str| report::wall(rows, scenario, method);
+    let requests = |scenario: &str, method: &str| report::total(rows, scenario, method);
+    let cost = |zone: &str| {
+        context
+            .costs
+            .iter()
+            .filter(|(_, z, _, _)| *z == zone)
+            .map(|(_, _, _, c)| *c)
+            .next_back()
+    };
+    let create8 = "engine create, concurrency 8";
+    let many8 = "engine resyncMany, all to write, concurrency 8";
+    let mut lines = Vec::new();
+
+    lines.push(format!(
+        "Writing everything at concurrency 8 the engine took {:.0} ms (A), {:.0} ms (B) and {:.0} ms (C) with {}, {} and {} requests; the naive client took {:.0} ms, {:.0} ms and {:.0} ms with {}, {} and {}; the computed minimum is {:.0}, {:.0} and {:.0} ms.",
+        wall(SCENARIO_A, create8),
+        wall(SCENARIO_B, create8),
+        wall(SCENARIO_C, many8),
+        requests(SCENARIO_A, create8),
+        requests(SCENARIO_B, create8),
+        requests(SCENARIO_C, many8),
+        wall(SCENARIO_A, "naive"),
+        wall(SCENARIO_B, "naive"),
+        wall(SCENARIO_C, "naive"),
+        requests(SCENARIO_A, "naive"),
+        requests(SCENARIO_B, "naive"),
+        requests(SCENARIO_C, "naive"),
+        wall(SCENARIO_A, "theoretical minimum (computed)"),
+        wall(SCENARIO_B, "theoretical minimum (computed)"),
+        wall(SCENARIO_C, "theoretical minimum (computed)"),
+    ));
+
+    let gets: Vec<f64> = context.costs.iter().map(|(_, _, _, c)| ms(c.get)).collect();
+    lines.push(format!(
+        "A filtered GET costs PowerDNS {:.1} to {:.1} ms, in the /16 as in a 200-record zone, so each read costs about one 50 ms round trip and the engine makes `concurrency` of them at a time: with nothing to change it took {:.0} ms for A's 35 names (5 round trips at concurrency 8) and {:.0} ms for C's 300 names (38 round trips).",
+        gets.iter().copied().fold(f64::INFINITY, f64::min),
+        gets.iter().copied().fold(0.0, f64::max),
+        wall(SCENARIO_A, "engine resync, nothing to change, concurrency 8"),
+        wall(SCENARIO_C, "engine resyncMany, nothing to change, concurrency 8"),
+    ));
+
+    if context.dropped_64 > 0 {
+        lines.push(format!(
+            "At concurrency 64 the engine opens up to 64 connections at once, but PowerDNS's API socket listens with a backlog of {}: the kernel counted {} connection attempts dropped by full listen queues during the concurrency-64 runs (a machine-wide counter), and a dropped SYN is sent again only after 1 s. A resync of A's 35 names took {:.0} ms at 64 against {:.0} ms at 8; of C's 300 names, {:.0} ms against {:.0} ms.",
+            context
+                .backlog
+                .map_or("unknown size".to_owned(), |b| b.to_string()),
+            context.dropped_64,
+            wall(SCENARIO_A, "engine resync, nothing to change, concurrency 64"),
+            wall(SCENARIO_A, "engine resync, nothing to change, concurrency 8"),
+            wall(SCENARIO_C, "engine resyncMany, nothing to change, concurrency 64"),
+            wall(SCENARIO_C, "engine resyncMany, nothing to change, concurrency 8"),
+        ));
+    }
+
+    if let (Some(big), Some(small)) = (cost(REV4_16), cost(REV4_24)) {
+        lines.push(format!(
+            "A PATCH costs PowerDNS {:.0} ms in the /16 against {:.0} ms in the 200-record /24, however little it changes{}. The engine pays that once per zone and run; the naive client pays it for every PTR it writes in the /16 (2 in B, 200 in C).",
+            ms(big.patch),
+            ms(small.patch),
+            context
+                .full_get_16
+                .map(|(d, bytes)| format!(
+                    " (an unfiltered GET of the /16 takes {:.0} ms for {:.1} MB)",
+                    ms(d),
+                    bytes as f64 / 1e6
+                ))
+                .unwrap_or_default(),
+        ));
+    }
+
+    let (runs, failed) = (context.writing_runs, context.writing_runs_5xx);
+    if failed > 0 {
+        lines.push(format!(
+            "{failed} of {runs} writing engine runs had a PATCH answered HTTP 500 and retried: with gsqlite3, PowerDNS fails a PATCH at once (`database is locked`, in {} lines of its log) while another zone's PATCH on the same server holds the database, and the engine tries again after 200 ms, 400 ms, 800 ms (plus jitter). Zones that finish their reads in the same round trip PATCH together, so short PATCHes collide too: A's create at concurrency 8 took {:.0} ms against the {:.0} ms estimate. One write at a time per server would avoid the retries, and the risk of running out of them behind a long /16 PATCH.",
+            context.locked,
+            wall(SCENARIO_A, create8),
+            wall(SCENARIO_A, "estimate at concurrency 8"),
+        ));
+    } else if runs > 0 {
+        lines.push(format!(
+            "None of the {runs} writing engine runs got an HTTP 5xx ({} lines of PowerDNS's log say `database is locked`): the engine now sends one PATCH at a time to each PowerDNS server, because gsqlite3 fails a PATCH at once while another zone's PATCH holds the database. The run before that change had a PATCH answered HTTP 500 and retried after 200 ms or more in 11 of 18 writing runs. Zones of one server now wait for each other's PATCH instead: A's create at concurrency 8 took {:.0} ms against the {:.0} ms estimate, which counts one PATCH round trip, not one per zone.",
+            context.locked,
+            wall(SCENARIO_A, create8),
+            wall(SCENARIO_A, "estimate at concurrency 8"),
+        ));
+    }
+    lines
+}
+
+fn section(table: &str, rows: &[Row], context: &Context, started: &Started) -> String {
+    let mut s = report::head(HEADING, COMMAND, &report::cargo_command("powerdns"));
+    s.push_str(&started.run_line(&format!(
+        "PowerDNS Authoritative {} with the gsqlite3 backend on 127.0.0.1, one server for A and one for B and C",
+        context.version
+    )));
+    s.push_str(&format!(
+        "Every API request goes through a TCP proxy in the benchmark process that waits 50 ms after \
+accepting a connection before it connects to PowerDNS. PowerDNS answers `Connection: close`, so a \
+connection is a request: the request counts are the proxy's connection counts, and the benchmark \
+fails unless every response said `Connection: close` and the counts are exactly the reads and writes \
+the engine has to make (plus one per HTTP 5xx retried). After every run the records are read back \
+from PowerDNS directly; a wrong record fails the benchmark. Engine rows are the median of {REPEAT} \
+runs (all listed in the notes), each with the default options but `concurrency`; the naive client runs once.\n\n"
+    ));
+    s.push_str(&format!(
+        "Zones: forward `{DOMAIN}` ({FILLER} A fillers), `{REV4_24}` (/24, {FILLER} PTR fillers), \
+`{REV6}` ({FILLER} PTR fillers), `{REV4_16}` (/16, all 65,536 PTRs). The VM of A and B has 2 IPv4 and \
+32 IPv6: 2 A + 32 AAAA + 34 PTR = 68 records at 35 names. C resyncs 100 VMs of 2 IPv4 each in the /16: \
+200 A + 200 PTR at 300 names; \"all to write\" starts with no A records and the /16's filler PTRs at \
+their addresses. A and B \"create\" start from no records of the VM (B's two PTRs replace fillers).\n\n"
+    ));
+    s.push_str(table);
+    s.push_str("\nWhat PowerDNS itself takes (measured directly, without the proxy):\n\n");
+    s.push_str("| Scenario | Zone | Fillers | Filtered GET (ms) | PATCH of 1 rrset (ms) |\n|---|---|---:|---:|---:|\n");
+    for (scenario, zone, records, cost) in &context.costs {
+        s.push_str(&format!(
+            "| {} | `{zone}` | {records} | {:.1} | {:.1} |\n",
+            &scenario[..1],
+            ms(cost.get),
+            ms(cost.patch)
+        ));
+    }
+    if let Some((full, bytes)) = context.full_get_16 {
+        s.push_str(&format!(
+            "\nFor reference, an unfiltered GET of the /16 zone takes {:.0} ms and returns {:.1} MB",
+            ms(full),
+            bytes as f64 / 1e6
+        ));
+        if let Some(fill) = context.fill_16 {
+            s.push_str(&format!(
+                "; filling it took {:.1} s in PATCHes of {FILL_CHUNK} rrsets",
+                fill.as_secs_f64()
+            ));
+        }
+        s.push_str(".\n");
+    }
+    s.push_str(
+        "\nHow the computed rows are computed: the theoretical minimum runs every zone in parallel, \
+each with all its reads in one round trip (50 ms + the server's filtered GET above) and then one PATCH \
+(50 ms + the server's PATCH above); the slowest zone is the wall time. Its request count is one \
+filtered GET per distinct name (PowerDNS returns every type at a name in one GET, so the A and AAAA \
+at the FQDN share one) plus one PATCH per zone; counting one read per (name, type) adds one GET in A \
+and B. The \"estimate at concurrency N\" rows allow N requests in flight, as the engine does: \
+ceil(reads / N) read round trips with the slowest zone's GET, then the slowest zone's PATCH. The naive \
+client sends one PATCH REPLACE per record, each after the previous answer, without reading first \
+(the k-th record of a set replaces the set with its first k records).\n",
+    );
+    s.push_str("\nInterpretation:\n\n");
+    for line in interpretation(rows, context) {
+        s.push_str(&format!("- {line}\n"));
+    }
+    s
+}
