@@ -3,6 +3,8 @@
 //! failures with backoff. Providers build requests; this module sends them.
 
 use std::collections::HashMap;
+use std::io::Read;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
@@ -20,6 +22,15 @@ pub use crate::tls::Tls;
 /// names, so a real answer is a few kilobytes; this only stops a
 /// misbehaving server from filling memory.
 const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// Largest answer parsed as it streams (a whole zone): memory stays at a
+/// few chunks and what the parser keeps, so this only bounds the time a
+/// server can keep a read busy.
+const MAX_STREAMED: u64 = 1024 * 1024 * 1024;
+
+/// Chunks of a streamed answer waiting for the parser; the sender waits
+/// when the parser falls behind, so memory stays bounded.
+const STREAM_CHUNKS: usize = 8;
 
 /// Locks that make writes to one backend go one at a time, by a key the
 /// provider chooses (a PowerDNS server, a HestiaCP domain).
@@ -88,6 +99,7 @@ impl Transport {
         Ok(Http {
             client,
             tries: self.tries(),
+            sent: Arc::default(),
         })
     }
 }
@@ -118,11 +130,26 @@ impl Answer {
 pub struct Http {
     client: Client,
     tries: Tries,
+    /// Requests this zone's client has sent, retries included.
+    sent: Arc<AtomicU32>,
+}
+
+/// A streamed request's outcome: what the parser made of a successful
+/// answer, or any other answer whole, for its error.
+#[derive(Debug)]
+pub enum Streamed<T> {
+    Parsed(T),
+    Refused(Answer),
 }
 
 impl Http {
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The requests sent so far, retries included.
+    pub fn requests(&self) -> u32 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// The same client, its requests counted against `budget`.
@@ -154,6 +181,7 @@ impl Http {
             .unwrap_or_default();
         self.tries
             .run(&origin, || async {
+                self.sent.fetch_add(1, Ordering::Relaxed);
                 match self.send_once(build(&self.client)).await {
                     Ok(answer) if is_transient(answer.status) => Try::Again {
                         wait: retry_after(&answer.headers),
@@ -172,26 +200,169 @@ impl Http {
             .await
     }
 
+    /// Sends a request like [`Http::send`], and a successful answer goes
+    /// to `parse` as it arrives, on a blocking thread, instead of into
+    /// memory: a whole zone is read at the cost of what `parse` keeps.
+    /// Another status comes back whole, for its error. A body that breaks
+    /// off is tried again like a failed request.
+    pub async fn send_streamed<T, P>(
+        &self,
+        build: impl Fn(&Client) -> RequestBuilder,
+        parse: P,
+    ) -> (Result<Streamed<T>, ProviderError>, u32)
+    where
+        T: Send + 'static,
+        P: Fn(&mut dyn Read) -> Result<T, String> + Clone + Send + 'static,
+    {
+        let origin = build(&self.client)
+            .build()
+            .map(|request| request.url().origin().ascii_serialization())
+            .unwrap_or_default();
+        self.tries
+            .run(&origin, || {
+                let parse = parse.clone();
+                let request = build(&self.client);
+                async move {
+                    self.sent.fetch_add(1, Ordering::Relaxed);
+                    match self.stream_once(request, parse).await {
+                        Ok(Streamed::Refused(answer)) if is_transient(answer.status) => {
+                            Try::Again {
+                                wait: retry_after(&answer.headers),
+                                last: Ok(Streamed::Refused(answer)),
+                                answered: true,
+                            }
+                        }
+                        Ok(streamed) => Try::Done(Ok(streamed)),
+                        Err(SendError::Transient(e)) => Try::Again {
+                            last: Err(e),
+                            wait: None,
+                            answered: false,
+                        },
+                        Err(SendError::Final(e)) => Try::Done(Err(e)),
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn stream_once<T, P>(
+        &self,
+        request: RequestBuilder,
+        parse: P,
+    ) -> Result<Streamed<T>, SendError>
+    where
+        T: Send + 'static,
+        P: FnOnce(&mut dyn Read) -> Result<T, String> + Send + 'static,
+    {
+        let mut response = request.send().await.map_err(classify)?;
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let body = read_body(&mut response, status).await?;
+            return Ok(Streamed::Refused(Answer {
+                status,
+                headers,
+                body,
+            }));
+        }
+        let (chunks, receiver) = tokio::sync::mpsc::channel::<bytes::Bytes>(STREAM_CHUNKS);
+        let parser = tokio::task::spawn_blocking(move || {
+            let mut reader = ChunkReader {
+                receiver,
+                chunk: bytes::Bytes::new(),
+            };
+            parse(&mut reader)
+        });
+        let mut total: u64 = 0;
+        let mut fed = Ok(());
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    total += chunk.len() as u64;
+                    if total > MAX_STREAMED {
+                        fed = Err(SendError::Final(ProviderError::InvalidResponse(format!(
+                            "HTTP {}: answer larger than {} MB",
+                            status.as_u16(),
+                            MAX_STREAMED / (1024 * 1024)
+                        ))));
+                        break;
+                    }
+                    // The parser stopped early (it found the answer
+                    // malformed): its error says why.
+                    if chunks.send(chunk).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    fed = Err(classify(e));
+                    break;
+                }
+            }
+        }
+        drop(chunks);
+        let parsed = parser.await.map_err(|e| {
+            SendError::Final(ProviderError::InvalidResponse(format!(
+                "the answer's parser stopped: {e}"
+            )))
+        })?;
+        // A broken-off body explains a parse error better than the error.
+        fed?;
+        parsed
+            .map(Streamed::Parsed)
+            .map_err(|e| SendError::Final(ProviderError::InvalidResponse(e)))
+    }
+
     async fn send_once(&self, request: RequestBuilder) -> Result<Answer, SendError> {
         let mut response = request.send().await.map_err(classify)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(SendError::Final(ProviderError::InvalidResponse(format!(
-                    "HTTP {}: answer larger than {} MB",
-                    status.as_u16(),
-                    MAX_BODY / (1024 * 1024)
-                ))));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_body(&mut response, status).await?;
         Ok(Answer {
             status,
             headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body,
         })
+    }
+}
+
+/// The whole body as text, up to [`MAX_BODY`].
+async fn read_body(
+    response: &mut reqwest::Response,
+    status: StatusCode,
+) -> Result<String, SendError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(SendError::Final(ProviderError::InvalidResponse(format!(
+                "HTTP {}: answer larger than {} MB",
+                status.as_u16(),
+                MAX_BODY / (1024 * 1024)
+            ))));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The parser's side of a streamed answer: a `Read` over the chunks the
+/// request's task sends; the end of the answer when the sender is gone.
+struct ChunkReader {
+    receiver: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    chunk: bytes::Bytes,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.receiver.blocking_recv() {
+                Some(chunk) => self.chunk = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
     }
 }
 

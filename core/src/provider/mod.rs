@@ -67,6 +67,59 @@ pub trait Backend: Send + Sync {
 
     /// Where it talks to, for messages and `Debug`; never a credential.
     fn url(&self) -> &str;
+
+    /// The requests (or DNS messages) this backend has sent, retries
+    /// included: what the engine reports per zone.
+    fn requests(&self) -> u32;
+
+    /// How else it can read than by names; the engine chooses.
+    fn reads(&self) -> Reads {
+        Reads::BY_NAME
+    }
+
+    /// Reads the whole zone and keeps the sets at `keys` (empty where the
+    /// zone has none), with how many records the zone holds. Only called
+    /// when [`Backend::reads`] offers it.
+    fn read_zone<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<ZoneSets>> {
+        let _ = keys;
+        Box::pin(async { Attempted::unsent(None) })
+    }
+}
+
+/// The ways a backend can read a zone's sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reads {
+    /// [`Backend::read`] asks for the names themselves; `false` when it
+    /// reads the whole zone anyway (HestiaCP's only listing).
+    pub by_name: bool,
+    /// [`Backend::read_zone`], and how many records one of its requests
+    /// returns (`None`: the whole zone in one).
+    pub zone: Option<ZoneRead>,
+}
+
+impl Reads {
+    pub const BY_NAME: Reads = Reads {
+        by_name: true,
+        zone: None,
+    };
+}
+
+/// What a whole-zone read costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZoneRead {
+    /// Records per request (a page); `None` when one request returns all.
+    pub page: Option<u32>,
+}
+
+/// The sets a whole-zone read kept, and the zone's size it saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneSets {
+    pub sets: Vec<RecordSet>,
+    /// Records in the zone, of every type.
+    pub records: u64,
 }
 
 /// One zone as its provider's backend sees it.
@@ -213,6 +266,29 @@ impl Client {
             Ok(backend) => backend.read(keys).await,
             Err(e) => Attempted::unsent(Some(e.clone())),
         }
+    }
+
+    /// Reads the whole zone, keeping the sets at the given names and types.
+    pub async fn read_zone(&self, keys: &[(DnsName, RecordType)]) -> Attempted<ZoneSets> {
+        match &self.0 {
+            Ok(backend) => backend.read_zone(keys).await,
+            Err(e) => Attempted::unsent(Some(e.clone())),
+        }
+    }
+
+    /// How the backend can read; by name only when it could not be set up.
+    pub fn reads(&self) -> Reads {
+        self.0.as_ref().map_or(Reads::BY_NAME, |b| b.reads())
+    }
+
+    /// Where it talks to; empty when it could not be set up.
+    pub fn url(&self) -> &str {
+        self.0.as_ref().map_or("", |b| b.url())
+    }
+
+    /// Requests sent so far.
+    pub fn requests(&self) -> u32 {
+        self.0.as_ref().map_or(0, |b| b.requests())
     }
 
     /// Applies changes; one outcome per change, in order.

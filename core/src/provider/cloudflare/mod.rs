@@ -69,6 +69,10 @@ impl Backend for CloudflareClient {
     fn url(&self) -> &str {
         &self.zone_url
     }
+
+    fn requests(&self) -> u32 {
+        self.http.requests()
+    }
 }
 
 /// Cloudflare's limit per action list of one batch (Free plan).

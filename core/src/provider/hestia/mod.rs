@@ -32,8 +32,8 @@ use futures::future::BoxFuture;
 use crate::http::{readable_body, Http, Transport};
 use crate::name::DnsName;
 use crate::provider::{
-    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordFailure,
-    RecordSet, Registration, Target,
+    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Reads, Record,
+    RecordFailure, RecordSet, Registration, Target,
 };
 use crate::retry::Try;
 use crate::rr::RecordType;
@@ -76,6 +76,18 @@ impl Backend for HestiaClient {
 
     fn url(&self) -> &str {
         &self.described
+    }
+
+    fn requests(&self) -> u32 {
+        self.http.requests()
+    }
+
+    // Its only listing is the whole domain's.
+    fn reads(&self) -> Reads {
+        Reads {
+            by_name: false,
+            zone: None,
+        }
     }
 }
 

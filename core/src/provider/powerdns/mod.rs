@@ -5,7 +5,9 @@
 //! PATCH per zone, which PowerDNS applies as one transaction.
 
 pub mod spec;
+mod zone_read;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -15,12 +17,12 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use crate::http::{readable_body, Answer, Http, Transport};
+use crate::http::{readable_body, Answer, Http, Streamed, Transport};
 use crate::name::DnsName;
 use crate::provider::per_name::read_per_name;
 use crate::provider::{
-    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordSet,
-    Registration, Target,
+    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Reads, Record,
+    RecordSet, Registration, Target, ZoneRead, ZoneSets,
 };
 use crate::rr::RecordType;
 use crate::secret::Secret;
@@ -62,6 +64,25 @@ impl Backend for PowerDnsClient {
 
     fn url(&self) -> &str {
         &self.zone_url
+    }
+
+    fn requests(&self) -> u32 {
+        self.http.requests()
+    }
+
+    // One GET returns the whole zone.
+    fn reads(&self) -> Reads {
+        Reads {
+            by_name: true,
+            zone: Some(ZoneRead { page: None }),
+        }
+    }
+
+    fn read_zone<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<ZoneSets>> {
+        Box::pin(PowerDnsClient::read_zone(self, keys))
     }
 }
 
@@ -143,24 +164,29 @@ fn error_of(answer: &Answer) -> ProviderError {
 /// The zone document of a filtered GET, or the error the server gave.
 fn zone_doc(answer: &Answer, zone: &DnsName, server_id: &str) -> Result<ZoneDoc, ProviderError> {
     if !answer.status.is_success() {
-        return Err(match error_of(answer) {
-            // PowerDNS says only "Not Found"; say what was not found.
-            ProviderError::Status {
-                status: 404,
-                message,
-            } => ProviderError::Status {
-                status: 404,
-                message: format!(
-                    "{message} (no zone {} on PowerDNS server {server_id})",
-                    zone.to_absolute()
-                ),
-            },
-            other => other,
-        });
+        return Err(refused(answer, zone, server_id));
     }
     serde_json::from_str::<ZoneDoc>(&answer.body).map_err(|e| {
         ProviderError::InvalidResponse(format!("zone document is not the JSON PowerDNS sends: {e}"))
     })
+}
+
+/// The error of an answer that is not a zone document.
+fn refused(answer: &Answer, zone: &DnsName, server_id: &str) -> ProviderError {
+    match error_of(answer) {
+        // PowerDNS says only "Not Found"; say what was not found.
+        ProviderError::Status {
+            status: 404,
+            message,
+        } => ProviderError::Status {
+            status: 404,
+            message: format!(
+                "{message} (no zone {} on PowerDNS server {server_id})",
+                zone.to_absolute()
+            ),
+        },
+        other => other,
+    }
 }
 
 /// The enabled records of one name and type in a zone document. Filtered
@@ -258,6 +284,34 @@ impl PowerDnsClient {
             |doc, name, rrtype| set_in(Some(doc), name, rrtype),
         )
         .await
+    }
+
+    /// One unfiltered GET of the zone, parsed as it streams in, keeping the
+    /// sets at the wanted names.
+    pub async fn read_zone(&self, keys: &[(DnsName, RecordType)]) -> Attempted<ZoneSets> {
+        let wanted: Arc<HashSet<String>> = Arc::new(
+            keys.iter()
+                .map(|(name, _)| name.to_absolute().to_ascii_lowercase())
+                .collect(),
+        );
+        let (outcome, attempts) = self
+            .http
+            .send_streamed(
+                |client| self.request(client, Method::GET),
+                move |body| zone_read::parse(body, &wanted),
+            )
+            .await;
+        let outcome = outcome.and_then(|streamed| match streamed {
+            Streamed::Parsed(kept) => Ok(ZoneSets {
+                sets: keys
+                    .iter()
+                    .map(|(name, rrtype)| set_in(Some(&kept.doc), name, *rrtype))
+                    .collect(),
+                records: kept.records,
+            }),
+            Streamed::Refused(answer) => Err(refused(&answer, &self.zone, &self.server_id)),
+        });
+        Attempted { outcome, attempts }
     }
 
     /// One PATCH for every change: REPLACE with the whole set after the

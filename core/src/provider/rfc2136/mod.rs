@@ -12,6 +12,7 @@ pub mod spec;
 pub mod wire;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -56,6 +57,8 @@ pub struct Rfc2136Client {
     connect_timeout: Duration,
     /// `dns://192.0.2.53:53`: where it talks to, for messages and retries.
     origin: String,
+    /// DNS messages sent, retries included.
+    sent: AtomicU32,
 }
 
 impl Backend for Rfc2136Client {
@@ -79,6 +82,10 @@ impl Backend for Rfc2136Client {
 
     fn url(&self) -> &str {
         &self.origin
+    }
+
+    fn requests(&self) -> u32 {
+        self.sent.load(Ordering::Relaxed)
     }
 }
 
@@ -124,6 +131,7 @@ impl Rfc2136Client {
             timeout,
             connect_timeout: transport.options.connect_timeout.min(timeout),
             origin: format!("dns://{server}"),
+            sent: AtomicU32::new(0),
         })
     }
 
@@ -173,6 +181,8 @@ impl Rfc2136Client {
     /// One try: connect, write every request, read an answer to each (by
     /// id, in whatever order they come), all within the timeout.
     async fn send(&self, requests: &[Request]) -> Result<Vec<Vec<u8>>, ProviderError> {
+        let count = u32::try_from(requests.len()).unwrap_or(u32::MAX);
+        self.sent.fetch_add(count, Ordering::Relaxed);
         let transport = |text: String| ProviderError::Transport(text);
         let talk = async {
             let mut stream =
