@@ -593,3 +593,90 @@ async fn resync_many_isolates_a_vm_whose_record_the_server_refuses() {
         ["vm2.puqcloud.com."]
     );
 }
+
+/// The IPv6 reverse name of 2001:db8::`suffix` (hex, up to four digits).
+fn ptr6_of(suffix: u16) -> String {
+    let nibbles: String = format!("{suffix:04x}")
+        .chars()
+        .rev()
+        .map(|c| format!("{c}."))
+        .collect();
+    format!("{nibbles}{}{REV6}", "0.".repeat(20))
+}
+
+#[tokio::test]
+async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
+    let pdns = server_with_zones().await;
+    // Another tool's PTRs beside the VM's, and one stale PTR at the VM's own name.
+    for suffix in 0x1000..0x1030 {
+        pdns.put(REV6, &ptr6_of(suffix), "PTR", &["other.example.net."])
+            .await;
+    }
+    pdns.put(REV6, &ptr6_of(0x100), "PTR", &["old.example.net."])
+        .await;
+    let foreign_before = pdns.all(REV6).await;
+    let zones = standard_zones(&pdns);
+    let ips: Vec<Value> = (0x100..0x120u16)
+        .map(|s| Value::from(format!("2001:db8::{s:x}")))
+        .chain([Value::from("192.0.2.7")])
+        .collect();
+    let the_vm = vm(42, "big", ips);
+
+    let report = sync(&zones, &the_vm, JobKind::Resync).await;
+    assert!(report.ok(), "{:#?}", report.operations);
+    let stats: Vec<(String, &str, u32, u32, Option<u64>)> = report
+        .zones
+        .iter()
+        .map(|z| {
+            (
+                z.zone.name.clone(),
+                z.read.as_str(),
+                z.read_requests,
+                z.write_requests,
+                z.zone_records,
+            )
+        })
+        .collect();
+    // 32 names at 8 in flight would be 4 rounds: the zone is one GET, and
+    // has SOA, NS, 48 foreign PTRs and the stale one.
+    assert_eq!(
+        stats,
+        [
+            ("puqcloud.com".to_owned(), "names", 1, 1, None),
+            (REV4.to_owned(), "names", 1, 1, None),
+            (REV6.to_owned(), "zone", 1, 1, Some(51)),
+        ]
+    );
+    assert_eq!(pdns.dig(&ptr6_of(0x100), "PTR"), ["big.puqcloud.com."]);
+    assert_eq!(pdns.dig(&ptr6_of(0x11f), "PTR"), ["big.puqcloud.com."]);
+    let after = pdns.all(REV6).await;
+    for record in foreign_before
+        .iter()
+        .filter(|r| r.contains("other.example.net"))
+    {
+        assert!(after.contains(record), "{record} was touched");
+    }
+    assert!(!after.iter().any(|r| r.contains("old.example.net")));
+
+    // Again: nothing to write, and the zone's size is known now.
+    let again = sync(&zones, &the_vm, JobKind::Resync).await;
+    assert!(again.ok());
+    assert_eq!(
+        again
+            .operations
+            .iter()
+            .filter(|o| o.step.as_str() != "keep")
+            .count(),
+        0
+    );
+    let rev6 = again.zones.iter().find(|z| z.zone.name == REV6).unwrap();
+    assert_eq!(
+        (
+            rev6.read,
+            rev6.read_requests,
+            rev6.write_requests,
+            rev6.zone_records
+        ),
+        (puq_dns_core::sync::ReadWay::Zone, 1, 0, Some(82))
+    );
+}

@@ -141,7 +141,7 @@ final class CloudflareSyncTest extends TestCase
             ['ip' => '192.0.2.8', 'reverse' => 'mail.example.com'],
         ])));
 
-        $this->assertSame(['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines'], array_keys($result));
+        $this->assertSame(['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines', 'stats'], array_keys($result));
         $this->assertTrue($result['ok'], json_encode($result['errors']));
         $this->assertSame('create', $result['action']);
         $this->assertSame(5551, $result['vm']);

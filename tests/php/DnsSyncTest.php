@@ -20,7 +20,7 @@ require_once __DIR__ . '/SeenSecrets.php';
  */
 final class DnsSyncTest extends TestCase
 {
-    private const RESULT_KEYS = ['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines'];
+    private const RESULT_KEYS = ['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines', 'stats'];
     private const OP_KEYS = ['kind', 'op', 'status', 'zone_id', 'zone', 'type', 'name', 'rrtype', 'content', 'ttl', 'error', 'attempts', 'ms'];
     private const COUNT_KEYS = ['created', 'deleted', 'unchanged', 'failed'];
 
@@ -199,6 +199,17 @@ final class DnsSyncTest extends TestCase
         foreach ($result['lines'] as $i => $line) {
             $this->assertStringStartsWith($i < 3 ? 'fwd ERR' : 'rev ERR', $line);
         }
+        // Per zone: how it was read (HestiaCP lists the whole domain), and
+        // the one request each made before its server failed to answer.
+        $stat = static fn (int|string $id, string $zone, string $type, string $read): array => [
+            'zone_id' => $id, 'zone' => $zone, 'type' => $type, 'read' => $read,
+            'read_requests' => 1, 'write_requests' => 0, 'zone_records' => null,
+        ];
+        $this->assertSame([
+            $stat(1, 'puqcloud.com', 'cloudflare', 'names'),
+            $stat('2', '2.0.192.in-addr.arpa', 'hestiacp', 'zone'),
+            $stat(3, '8.b.d.0.1.0.0.2.ip6.arpa', 'powerdns', 'names'),
+        ], $result['stats']);
     }
 
     public function testCreateOfAVmNoZoneTakesIsOkWithEveryNameUnmatched(): void
@@ -219,6 +230,7 @@ final class DnsSyncTest extends TestCase
             ],
             'counts' => ['created' => 0, 'deleted' => 0, 'unchanged' => 0, 'failed' => 0],
             'lines' => [],
+            'stats' => [],
         ], $result);
     }
 

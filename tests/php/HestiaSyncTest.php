@@ -123,7 +123,7 @@ final class HestiaSyncTest extends TestCase
         ])));
         $this->seen[] = $progress;
 
-        $this->assertSame(['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines'], array_keys($result));
+        $this->assertSame(['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines', 'stats'], array_keys($result));
         $this->assertTrue($result['ok'], json_encode($result['errors']));
         $this->assertSame('create', $result['action']);
         $this->assertSame(5551, $result['vm']);
@@ -346,7 +346,7 @@ final class HestiaSyncTest extends TestCase
             $this->assertTrue($results[$id]['ok'], json_encode($results[$id]['errors']));
             $this->assertSame('resync', $results[$id]['action']);
             $this->assertSame($id, $results[$id]['vm']);
-            $this->assertSame(['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines'], array_keys($results[$id]));
+            $this->assertSame(['ok', 'action', 'vm', 'fqdn', 'operations', 'errors', 'unmatched', 'counts', 'lines', 'stats'], array_keys($results[$id]));
         }
         $this->assertSame('vm12.puqcloud.com', $results['vm-12']['fqdn']);
         $this->assertSame(['created' => 4, 'deleted' => 1, 'unchanged' => 0, 'failed' => 0], $results['vm-12']['counts']);

@@ -186,6 +186,38 @@ final class PowerDnsSyncTest extends TestCase
         $this->assertSame(["vm2.$domain."], self::$pdns->dig("2.$n.0.192.in-addr.arpa", 'PTR'));
     }
 
+    public function testResyncManyOfManyVmsReadsEachZoneWholeOnceAndSaysSo(): void
+    {
+        [$zones, $domain] = $this->zones();
+        $n = self::$zoneCounter;
+        // Another tool's record in the reverse zone, which the read sees and leaves.
+        self::$pdns->put("$n.0.192.in-addr.arpa", "200.$n.0.192.in-addr.arpa", 'PTR', ['printer.example.net.']);
+        $vms = [];
+        for ($i = 1; $i <= 30; $i++) {
+            $vms[] = ['id' => $i, 'name' => "vm$i", 'domain' => $domain, 'ips' => ["192.0.$n.$i"]];
+        }
+        $results = (new DnsSync($zones))->resyncMany($vms);
+        $this->assertTrue($results[17]['ok'], json_encode($results[17]['errors']));
+        // 30 names at 8 in flight would take 4 rounds of GETs: each zone is
+        // one GET of the whole zone (SOA, NS and what is there) and one PATCH.
+        $this->assertSame([
+            ['zone_id' => 1, 'zone' => $domain, 'type' => 'powerdns', 'read' => 'zone', 'read_requests' => 1, 'write_requests' => 1, 'zone_records' => 2],
+            ['zone_id' => '2', 'zone' => "$n.0.192.in-addr.arpa", 'type' => 'powerdns', 'read' => 'zone', 'read_requests' => 1, 'write_requests' => 1, 'zone_records' => 3],
+        ], $results[17]['stats']);
+        $this->assertSame($results[17]['stats'], $results[1]['stats'], 'the VMs share the zones\' read and write');
+        $this->assertSame(["192.0.$n.17"], self::$pdns->dig("vm17.$domain", 'A'));
+        $this->assertSame(["vm30.$domain."], self::$pdns->dig("30.$n.0.192.in-addr.arpa", 'PTR'));
+        $this->assertSame(['printer.example.net.'], self::$pdns->dig("200.$n.0.192.in-addr.arpa", 'PTR'));
+
+        // Again: every record is right, so the zones are read and not written.
+        $again = (new DnsSync($zones))->resyncMany($vms);
+        $this->assertSame(['created' => 0, 'deleted' => 0, 'unchanged' => 2, 'failed' => 0], $again[30]['counts']);
+        $this->assertSame([[1, 'zone', 1, 0, 32], ['2', 'zone', 1, 0, 33]], array_map(
+            static fn (array $z): array => [$z['zone_id'], $z['read'], $z['read_requests'], $z['write_requests'], $z['zone_records']],
+            $again[30]['stats'],
+        ));
+    }
+
     public function testPlanManyTellsWhichVmsDriftedAndChangesNothing(): void
     {
         [$zones, $domain] = $this->zones();

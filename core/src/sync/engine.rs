@@ -12,7 +12,8 @@ use crate::options::SyncOptions;
 use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
 use crate::provider::{Applied, Attempted, Client, ProviderError, RecordSet};
 use crate::sync::diff::{Action, Item, Step, StepKind, ZoneDiff};
-use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef};
+use crate::sync::read_way::{self, ReadWay};
+use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef, ZoneStats};
 use crate::vm::Vm;
 use crate::zone::Zone;
 use crate::zone_set::ZoneSet;
@@ -82,6 +83,7 @@ pub async fn run<'z>(
                 .last()
                 .map(|(p, _)| p.unmatched.iter().map(DnsName::to_string).collect())
                 .unwrap_or_default(),
+            zones: Vec::new(),
         })
         .collect();
 
@@ -98,19 +100,24 @@ pub async fn run<'z>(
 
     let transport = Transport::new(options);
     let work = group_by_zone(zones, &plans);
-    let mut finished: BTreeMap<usize, Vec<(usize, Operation)>> = BTreeMap::new();
+    let mut finished: BTreeMap<usize, ZoneDone> = BTreeMap::new();
     let mut pending = stream::iter(work)
         .map(|w| sync_zone(w, &transport, &plan_only))
         .buffer_unordered(options.concurrency.max(1));
-    while let Some((position, ops)) = pending.next().await {
-        for (job, op) in &ops {
+    while let Some(done) = pending.next().await {
+        for (job, op) in &done.ops {
             progress(*job, op);
         }
-        finished.insert(position, ops);
+        finished.insert(done.position, done);
     }
     // Reports list operations in zone order, whatever order zones ended in.
-    for (job, op) in finished.into_values().flatten() {
-        reports[job].operations.push(op);
+    for done in finished.into_values() {
+        for job in done.jobs {
+            reports[job].zones.push(done.stats.clone());
+        }
+        for (job, op) in done.ops {
+            reports[job].operations.push(op);
+        }
     }
     reports
 }
@@ -183,15 +190,56 @@ fn group_by_zone<'z>(
         .collect()
 }
 
+/// One zone's outcome: its operations by job, the jobs it had sets of, and
+/// how it was read and written.
+struct ZoneDone {
+    position: usize,
+    ops: Vec<(usize, Operation)>,
+    jobs: BTreeSet<usize>,
+    stats: ZoneStats,
+}
+
+/// Reads the sets at `keys` the way that costs least for this zone.
+async fn read_zone_sets(
+    client: &Client,
+    zone: &Zone,
+    keys: &[(DnsName, RecordType)],
+    options: &crate::options::SyncOptions,
+) -> (Attempted<Vec<RecordSet>>, ReadWay, Option<u64>) {
+    let names: BTreeSet<&DnsName> = keys.iter().map(|(name, _)| name).collect();
+    let reads = client.reads();
+    let size_key = format!("{} {}", client.url(), zone.name);
+    let way = read_way::choose(
+        names.len(),
+        options.concurrency,
+        reads,
+        read_way::known_size(&size_key),
+    );
+    if way == ReadWay::Names || !reads.by_name {
+        return (client.read(keys).await, way, None);
+    }
+    let read = client.read_zone(keys).await;
+    let records = read.outcome.as_ref().ok().map(|sets| sets.records);
+    if let Some(records) = records {
+        read_way::remember_size(&size_key, records);
+    }
+    let read = Attempted {
+        outcome: read.outcome.map(|sets| sets.sets),
+        attempts: read.attempts,
+    };
+    (read, way, records)
+}
+
 async fn sync_zone(
     work: ZoneWork<'_>,
     transport: &Transport,
     plan_only: &dyn Fn(usize) -> bool,
-) -> (usize, Vec<(usize, Operation)>) {
+) -> ZoneDone {
     let started = Instant::now();
     let zone = work.zone;
     let client = Client::connect(&zone.target(), transport);
     let secrets = [zone.secret().expose()];
+    let jobs: BTreeSet<usize> = work.items.iter().map(|i| i.job).collect();
 
     let mut keys: Vec<(DnsName, RecordType)> = Vec::new();
     for item in &work.items {
@@ -201,7 +249,15 @@ async fn sync_zone(
         }
     }
 
-    let read: Attempted<Vec<RecordSet>> = client.read(&keys).await;
+    let (read, way, zone_records) = read_zone_sets(&client, zone, &keys, &transport.options).await;
+    let read_requests = client.requests();
+    let stats = |client: &Client| ZoneStats {
+        zone: ZoneRef::of(zone),
+        read: way,
+        read_requests,
+        write_requests: client.requests().saturating_sub(read_requests),
+        zone_records,
+    };
     let existing = match read.outcome {
         Ok(sets) => sets,
         Err(error) => {
@@ -227,7 +283,12 @@ async fn sync_zone(
                     ops.push((item.job, op));
                 }
             }
-            return (work.position, ops);
+            return ZoneDone {
+                position: work.position,
+                ops,
+                jobs,
+                stats: stats(&client),
+            };
         }
     };
 
@@ -238,7 +299,6 @@ async fn sync_zone(
     // refused VM is written again on its own, and only the VM at fault
     // fails. Transient failures are not retried this way; the HTTP layer
     // has already retried them.
-    let jobs: BTreeSet<usize> = work.items.iter().map(|i| i.job).collect();
     let refused: BTreeSet<usize> = work
         .items
         .iter()
@@ -285,7 +345,12 @@ async fn sync_zone(
             ops.push((item.job, operation(zone, item, step, error, attempts, ms)));
         }
     }
-    (work.position, ops)
+    ZoneDone {
+        position: work.position,
+        ops,
+        jobs,
+        stats: stats(&client),
+    }
 }
 
 /// What happened to one item: its steps, and the outcome of the change

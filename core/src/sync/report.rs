@@ -4,6 +4,7 @@ use crate::id::Id;
 use crate::plan::{Direction, RecordType};
 pub use crate::redact::{clean_error, printable};
 use crate::sync::diff::StepKind;
+use crate::sync::read_way::ReadWay;
 use crate::value::{Array, Value};
 use crate::zone::{ProviderType, Zone};
 
@@ -105,6 +106,34 @@ impl Operation {
     }
 }
 
+/// How one zone was read and written in a call: the same for every VM the
+/// call synced in that zone, since they share the zone's read and write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneStats {
+    pub zone: ZoneRef,
+    pub read: ReadWay,
+    /// Requests (DNS messages for RFC 2136) of the read, retries included.
+    pub read_requests: u32,
+    pub write_requests: u32,
+    /// The zone's records, when the read saw the whole zone.
+    pub zone_records: Option<u64>,
+}
+
+impl ZoneStats {
+    pub fn to_value(&self) -> Value {
+        Value::Array(
+            Array::new()
+                .with("zone_id", self.zone.id.to_value())
+                .with("zone", self.zone.name.as_str())
+                .with("type", self.zone.provider.as_str())
+                .with("read", self.read.as_str())
+                .with("read_requests", self.read_requests)
+                .with("write_requests", self.write_requests)
+                .with("zone_records", self.zone_records),
+        )
+    }
+}
+
 /// The outcome of one `DnsSync` call for one VM.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncReport {
@@ -114,6 +143,8 @@ pub struct SyncReport {
     pub fqdn: String,
     pub operations: Vec<Operation>,
     pub unmatched: Vec<String>,
+    /// Per zone the VM had sets in, in zone order.
+    pub zones: Vec<ZoneStats>,
 }
 
 impl SyncReport {
@@ -138,6 +169,7 @@ impl SyncReport {
                 ms: 0,
             }],
             unmatched: Vec::new(),
+            zones: Vec::new(),
         }
     }
 
@@ -189,6 +221,10 @@ impl SyncReport {
             .with(
                 "lines",
                 Array::list(self.operations.iter().map(Operation::line)),
+            )
+            .with(
+                "stats",
+                Array::list(self.zones.iter().map(ZoneStats::to_value)),
             )
     }
 }
@@ -268,6 +304,17 @@ mod tests {
             fqdn: "vm.example.com".into(),
             operations: vec![op(None), keep, op(Some("boom"))],
             unmatched: vec!["7.2.0.198.in-addr.arpa".into()],
+            zones: vec![ZoneStats {
+                zone: ZoneRef {
+                    id: Id::Int(3),
+                    name: "2.0.192.in-addr.arpa".into(),
+                    provider: ProviderType::parse("powerdns").unwrap(),
+                },
+                read: ReadWay::Zone,
+                read_requests: 1,
+                write_requests: 1,
+                zone_records: Some(202),
+            }],
         };
         let v = report.to_value();
         assert_eq!(v.get("ok"), Some(&Value::Bool(false)));
@@ -288,6 +335,19 @@ mod tests {
         assert_eq!(
             v.get("lines").and_then(Value::as_array).map(Array::len),
             Some(3)
+        );
+        assert_eq!(
+            v.get("stats"),
+            Some(&Value::Array(Array::list([Value::Array(
+                Array::new()
+                    .with("zone_id", 3i64)
+                    .with("zone", "2.0.192.in-addr.arpa")
+                    .with("type", "powerdns")
+                    .with("read", "zone")
+                    .with("read_requests", 1u32)
+                    .with("write_requests", 1u32)
+                    .with("zone_records", Some(202u64))
+            )])))
         );
     }
 }
