@@ -109,3 +109,32 @@ fn records_are_below_zones_and_zones_below_providers_below_the_engine() {
         "providers see a zone only as their Target"
     );
 }
+
+#[test]
+fn no_provider_folder_reaches_into_another() {
+    let providers = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/provider");
+    let folders: Vec<String> = fs::read_dir(&providers)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(folders.contains(&"rfc2136".to_owned()), "{folders:?}");
+    let mut reaches = Vec::new();
+    for folder in &folders {
+        for entry in fs::read_dir(providers.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let source = fs::read_to_string(&path).unwrap();
+            let code = source
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or_default();
+            for other in folders.iter().filter(|o| *o != folder) {
+                if code.contains(&format!("crate::provider::{other}")) {
+                    reaches.push(format!("{} -> {other}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(reaches.is_empty(), "{reaches:#?}");
+}
