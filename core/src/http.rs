@@ -36,14 +36,20 @@ const STREAM_CHUNKS: usize = 8;
 /// provider chooses (a PowerDNS server, a HestiaCP domain).
 type WriteLocks = Arc<StdMutex<HashMap<String, Arc<Mutex<()>>>>>;
 
+/// HTTP clients by the TLS settings they were built with: zones with the
+/// same settings share one client, and so its pool of connections.
+type Clients = Arc<StdMutex<HashMap<(bool, Option<String>), Client>>>;
+
 /// What every zone of one sync shares: the options, the bound on requests
-/// in flight and the servers given up on (its [`Tries`]), and the write
-/// locks.
+/// in flight and the servers given up on (its [`Tries`]), the write locks,
+/// and the HTTP clients, so that zones on one server reuse its kept-alive
+/// connections.
 #[derive(Clone, Debug)]
 pub struct Transport {
     pub options: SyncOptions,
     tries: Tries,
     write_locks: WriteLocks,
+    clients: Clients,
 }
 
 impl Transport {
@@ -52,6 +58,7 @@ impl Transport {
             options: options.clone(),
             tries: Tries::new(options.concurrency, options.retries),
             write_locks: WriteLocks::default(),
+            clients: Clients::default(),
         }
     }
 
@@ -80,6 +87,27 @@ impl Transport {
     /// is trusted (see `tls`). Never a proxy from the environment: DNS credentials go
     /// to the configured server and nowhere else.
     pub fn client_for(&self, tls: &Tls<'_>) -> Result<Http, ProviderError> {
+        let key = (tls.verify, tls.ca_cert.map(str::to_owned));
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let client = match clients.get(&key) {
+            Some(client) => client.clone(),
+            None => {
+                let client = self.build_client(tls)?;
+                clients.insert(key, client.clone());
+                client
+            }
+        };
+        Ok(Http {
+            client,
+            tries: self.tries(),
+            sent: Arc::default(),
+        })
+    }
+
+    fn build_client(&self, tls: &Tls<'_>) -> Result<Client, ProviderError> {
         let mut builder = Client::builder()
             .user_agent(concat!("puq_dns/", env!("CARGO_PKG_VERSION")))
             .timeout(self.options.timeout)
@@ -93,14 +121,9 @@ impl Transport {
             let tls = crate::tls::config_trusting(pem).map_err(ProviderError::Refused)?;
             builder = builder.use_preconfigured_tls(tls);
         }
-        let client = builder
+        builder
             .build()
-            .map_err(|e| ProviderError::Transport(format!("cannot set up HTTPS: {e}")))?;
-        Ok(Http {
-            client,
-            tries: self.tries(),
-            sent: Arc::default(),
-        })
+            .map_err(|e| ProviderError::Transport(format!("cannot set up HTTPS: {e}")))
     }
 }
 

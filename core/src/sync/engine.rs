@@ -218,16 +218,31 @@ async fn read_zone_sets(
     if way == ReadWay::Names || !reads.by_name {
         return (client.read(keys).await, way, None);
     }
-    let read = client.read_zone(keys).await;
-    let records = read.outcome.as_ref().ok().map(|sets| sets.records);
-    if let Some(records) = records {
-        read_way::remember_size(&size_key, records);
+    let whole = client.read_zone(keys).await;
+    match whole.outcome {
+        Ok(zone) => {
+            read_way::remember_size(&size_key, zone.records);
+            let read = Attempted {
+                outcome: Ok(zone.sets),
+                attempts: whole.attempts,
+            };
+            (read, way, Some(zone.records))
+        }
+        // A zone read the server refuses (a transfer policy, an answer too
+        // big) may still leave the names readable; a server that does not
+        // answer is not asked again in this sync, so this costs nothing.
+        // When the names fail too, the zone read's error is the one the
+        // admin needs: it came first, and the names' may only say that
+        // the server was given up on.
+        Err(first) => {
+            let read = client.read(keys).await;
+            let read = Attempted {
+                outcome: read.outcome.map_err(|_| first),
+                attempts: whole.attempts + read.attempts,
+            };
+            (read, ReadWay::Names, None)
+        }
     }
-    let read = Attempted {
-        outcome: read.outcome.map(|sets| sets.sets),
-        attempts: read.attempts,
-    };
-    (read, way, records)
 }
 
 async fn sync_zone(
