@@ -164,6 +164,7 @@ TXT;
                 foreach ($result['lines'] as $line) {
                     $this->say($line);
                 }
+                $this->printStats($result);
                 return $this->printResult($result);
             case 'queue':
                 $id = self::id($args[0] ?? null, 'queue');
@@ -320,7 +321,9 @@ TXT;
                 return $this->printResult($sync()->update($old, $new));
             case 'plan':
                 $action = $args[0] ?? throw new UsageException('plan needs an action: create, delete or resync');
-                return $this->printResult($sync()->plan($action, $this->json($args[1] ?? throw new UsageException('plan needs a VM'), 'VM')));
+                $result = $sync()->plan($action, $this->json($args[1] ?? throw new UsageException('plan needs a VM'), 'VM'));
+                $this->printStats($result);
+                return $this->printResult($result);
             case 'resync-many':
                 $status = 0;
                 foreach ($sync()->resyncMany($this->json($args[0] ?? throw new UsageException('resync-many needs a JSON list of VMs'), 'VMS')) as $result) {
@@ -472,6 +475,29 @@ TXT;
             $this->say("  no zone takes $name");
         }
         return $result['ok'] ? 0 : 1;
+    }
+
+    /**
+     * Per zone, how it was read and what that cost: `zone 2.0.192.in-addr.arpa
+     * (#2, powerdns): read whole in 1 request (202 records), 0 write requests`.
+     */
+    private function printStats(array $result): void
+    {
+        foreach ($result['stats'] ?? [] as $zone) {
+            $requests = static fn (int $n): string => $n === 1 ? '1 request' : "$n requests";
+            $read = $zone['read'] === 'zone'
+                ? 'read whole in ' . $requests($zone['read_requests'])
+                    . ($zone['zone_records'] !== null ? " ({$zone['zone_records']} records)" : '')
+                : 'read by name in ' . $requests($zone['read_requests']);
+            $this->say(sprintf(
+                'zone %s (#%s, %s): %s, %s to write',
+                $zone['zone'],
+                $zone['zone_id'],
+                $zone['type'],
+                $read,
+                $requests($zone['write_requests']),
+            ));
+        }
     }
 
     /** One line on stdout; stored values in it never bring control characters to the terminal. */

@@ -239,6 +239,26 @@ final class CliTest extends TestCase
         $this->assertSame([], self::$pdns->get($this->domain, "vm7.{$this->domain}", 'A'));
     }
 
+    public function testPlanSaysWhatWouldChangeAndHowEachZoneWasRead(): void
+    {
+        $this->addZones();
+        $this->assertSame(0, $this->cli('deploy', $this->vmJson(8, [$this->ip(8)]))[0]);
+        self::$pdns->put($this->domain, "vm8.{$this->domain}", 'A', [$this->ip(8), '198.51.100.66']);
+
+        [$status, $out, $err] = $this->cli('plan', 'resync', '8');
+        $this->assertSame([0, ''], [$status, $err]);
+        $n = explode('.', $this->rev4)[0];
+        $this->assertSame([
+            "fwd OK keep A vm8.{$this->domain} {$this->ip(8)} zone {$this->domain} (#1, powerdns)",
+            "fwd OK delete A vm8.{$this->domain} 198.51.100.66 zone {$this->domain} (#1, powerdns)",
+            "rev OK keep PTR 8.$n.0.203.in-addr.arpa vm8.{$this->domain} zone {$this->rev4} (#2, powerdns)",
+            "zone {$this->domain} (#1, powerdns): read by name in 1 request, 0 requests to write",
+            "zone {$this->rev4} (#2, powerdns): read by name in 1 request, 0 requests to write",
+            "plan vm8.{$this->domain}: OK (0 created, 1 deleted, 2 unchanged, 0 failed)",
+        ], explode("\n", rtrim($out)));
+        $this->assertSame(['198.51.100.66', $this->ip(8)], self::$pdns->get($this->domain, "vm8.{$this->domain}", 'A'), 'a plan writes nothing');
+    }
+
     public function testTwoCronRunsAtOnceTakeEachVmOnce(): void
     {
         $this->addZones();
