@@ -198,28 +198,7 @@ impl Http {
         &self,
         build: impl Fn(&Client) -> RequestBuilder,
     ) -> (Result<Answer, ProviderError>, u32) {
-        let origin = build(&self.client)
-            .build()
-            .map(|request| request.url().origin().ascii_serialization())
-            .unwrap_or_default();
-        self.tries
-            .run(&origin, || async {
-                self.sent.fetch_add(1, Ordering::Relaxed);
-                match self.send_once(build(&self.client)).await {
-                    Ok(answer) if is_transient(answer.status) => Try::Again {
-                        wait: retry_after(&answer.headers),
-                        last: Ok(answer),
-                        answered: true,
-                    },
-                    Ok(answer) => Try::Done(Ok(answer)),
-                    Err(SendError::Transient(e)) => Try::Again {
-                        last: Err(e),
-                        wait: None,
-                        answered: false,
-                    },
-                    Err(SendError::Final(e)) => Try::Done(Err(e)),
-                }
-            })
+        self.with_tries(build, |request| self.send_once(request))
             .await
     }
 
@@ -237,25 +216,40 @@ impl Http {
         T: Send + 'static,
         P: Fn(&mut dyn Read) -> Result<T, String> + Clone + Send + 'static,
     {
+        self.with_tries(build, |request| self.stream_once(request, parse.clone()))
+            .await
+    }
+
+    /// Every try of a request: counted, bounded and repeated by
+    /// [`Tries`] after no answer, 408, 429 or 5xx (after the wait the
+    /// server asks for).
+    async fn with_tries<R, Fut>(
+        &self,
+        build: impl Fn(&Client) -> RequestBuilder,
+        once: impl Fn(RequestBuilder) -> Fut,
+    ) -> (Result<R, ProviderError>, u32)
+    where
+        R: Reply,
+        Fut: std::future::Future<Output = Result<R, SendError>>,
+    {
         let origin = build(&self.client)
             .build()
             .map(|request| request.url().origin().ascii_serialization())
             .unwrap_or_default();
         self.tries
             .run(&origin, || {
-                let parse = parse.clone();
-                let request = build(&self.client);
+                let attempt = once(build(&self.client));
                 async move {
                     self.sent.fetch_add(1, Ordering::Relaxed);
-                    match self.stream_once(request, parse).await {
-                        Ok(Streamed::Refused(answer)) if is_transient(answer.status) => {
-                            Try::Again {
-                                wait: retry_after(&answer.headers),
-                                last: Ok(Streamed::Refused(answer)),
+                    match attempt.await {
+                        Ok(reply) => match reply.transient().map(retry_after) {
+                            Some(wait) => Try::Again {
+                                wait,
+                                last: Ok(reply),
                                 answered: true,
-                            }
-                        }
-                        Ok(streamed) => Try::Done(Ok(streamed)),
+                            },
+                            None => Try::Done(Ok(reply)),
+                        },
                         Err(SendError::Transient(e)) => Try::Again {
                             last: Err(e),
                             wait: None,
@@ -386,6 +380,27 @@ impl Read for ChunkReader {
         let n = buf.len().min(self.chunk.len());
         buf[..n].copy_from_slice(&self.chunk.split_to(n));
         Ok(n)
+    }
+}
+
+/// An answer that another try may change: its headers when its status is
+/// transient (for `Retry-After`).
+trait Reply {
+    fn transient(&self) -> Option<&HeaderMap>;
+}
+
+impl Reply for Answer {
+    fn transient(&self) -> Option<&HeaderMap> {
+        is_transient(self.status).then_some(&self.headers)
+    }
+}
+
+impl<T> Reply for Streamed<T> {
+    fn transient(&self) -> Option<&HeaderMap> {
+        match self {
+            Streamed::Refused(answer) => answer.transient(),
+            Streamed::Parsed(_) => None,
+        }
     }
 }
 
