@@ -49,16 +49,7 @@ final class BindServer
     /** @return list<string> the set at NAME TYPE as `dig +short` prints it, sorted */
     public function dig(string $name, string $type): array
     {
-        $out = [];
-        exec(sprintf(
-            'dig @127.0.0.1 -p %d +short +norecurse +time=2 +tries=1 %s %s',
-            $this->port,
-            escapeshellarg($name),
-            escapeshellarg($type),
-        ), $out);
-        $out = array_values(array_filter($out, 'strlen'));
-        sort($out);
-        return $out;
+        return Fixtures::dig($this->port, $name, $type);
     }
 
     /** Adds records the way another tool would, signed with the same key. */

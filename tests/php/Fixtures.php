@@ -77,6 +77,21 @@ final class Fixtures
         ];
     }
 
+    /** @return list<string> the set at NAME TYPE on the DNS server at 127.0.0.1:PORT, as `dig +short` prints it, sorted */
+    public static function dig(int $port, string $name, string $type): array
+    {
+        $out = [];
+        exec(sprintf(
+            'dig @127.0.0.1 -p %d +short +norecurse +time=2 +tries=1 %s %s',
+            $port,
+            escapeshellarg($name),
+            escapeshellarg($type),
+        ), $out);
+        $out = array_values(array_filter($out, 'strlen'));
+        sort($out);
+        return $out;
+    }
+
     /** The row without the given keys. */
     public static function without(array $row, string ...$keys): array
     {

@@ -99,16 +99,7 @@ final class PowerDnsServer
     /** @return list<string> the server's DNS answer, sorted */
     public function dig(string $name, string $type): array
     {
-        $out = [];
-        exec(sprintf(
-            'dig @127.0.0.1 -p %d +short +norecurse +time=2 +tries=1 %s %s',
-            $this->dnsPort,
-            escapeshellarg($name),
-            escapeshellarg($type),
-        ), $out);
-        $out = array_values(array_filter($out, 'strlen'));
-        sort($out);
-        return $out;
+        return Fixtures::dig($this->dnsPort, $name, $type);
     }
 
     public function row(int|string $id, string $zone, array $extra = []): array
