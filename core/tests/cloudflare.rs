@@ -6,14 +6,19 @@
 
 mod support;
 
+use std::time::{Duration, Instant};
+
 use puq_dns_core::check::test_zone;
-use puq_dns_core::sync::{run, Job, JobKind, SyncOptions};
+use puq_dns_core::sync::{run, Job, JobKind, SyncOptions, SyncReport};
 use puq_dns_core::{Value, Zone};
-use serde_json::json;
+use serde_json::{json, Value as Json};
 use support::cloudflare::{FakeCloudflare, TOKEN};
 use support::{summary, sync, vm, zones};
 
 const FQDN: &str = "vm1.puqcloud.com";
+const REV6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";
+const LIST: &str = "GET /zones/{id}/dns_records";
+const BATCH: &str = "POST /zones/{id}/dns_records/batch";
 
 struct Setup {
     cf: FakeCloudflare,
@@ -413,4 +418,336 @@ async fn a_token_budget_slows_a_run_down_instead_of_hitting_the_rate_limit() {
         s.cf.records(&s.fwd, "vm4.puqcloud.com").await,
         ["A 192.0.2.4"]
     );
+}
+
+/// The IPv6 reverse name of 2001:db8::`suffix` (hex, up to four digits).
+fn ptr6_of(suffix: u16) -> String {
+    let nibbles: String = format!("{suffix:04x}")
+        .chars()
+        .rev()
+        .map(|c| format!("{c}."))
+        .collect();
+    format!("{nibbles}{}{REV6}", "0.".repeat(20))
+}
+
+/// 2001:db8::100 to ::11f and 192.0.2.7: 32 names in the IPv6 reverse
+/// zone, four rounds of name reads at 8 in flight.
+fn big_vm() -> puq_dns_core::Vm {
+    let ips: Vec<Value> = (0x100..0x120u16)
+        .map(|s| Value::from(format!("2001:db8::{s:x}")))
+        .chain([Value::from("192.0.2.7")])
+        .collect();
+    vm(42, "big", ips)
+}
+
+/// Per zone: name, how it was read, read and write requests, records.
+fn zone_stats(report: &SyncReport) -> Vec<(String, &'static str, u32, u32, Option<u64>)> {
+    report
+        .zones
+        .iter()
+        .map(|z| {
+            (
+                z.zone.name.clone(),
+                z.read.as_str(),
+                z.read_requests,
+                z.write_requests,
+                z.zone_records,
+            )
+        })
+        .collect()
+}
+
+/// The listings the fake answered for one zone: `page` and `per_page` of
+/// the unfiltered ones, `name=…` for the others.
+async fn listings(cf: &FakeCloudflare, zone_id: &str) -> Vec<String> {
+    let stats = cf.stats().await;
+    stats["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["zone"] == zone_id)
+        .map(|l| match l["name"].as_str() {
+            Some(name) => format!("name={name}"),
+            None => format!(
+                "page={} per_page={}",
+                l["page"].as_str().unwrap_or("-"),
+                l["per_page"].as_str().unwrap_or("-")
+            ),
+        })
+        .collect()
+}
+
+/// Whole-zone listings of `rounds[i]` pages each, page 1 first in each
+/// and the others in order (they go at once, so the fake may see them in
+/// any order).
+fn zone_pages(rounds: &[u32]) -> Vec<String> {
+    rounds
+        .iter()
+        .flat_map(|&pages| (1..=pages).map(|p| format!("page={p} per_page=5000000")))
+        .collect()
+}
+
+/// `listings` with the pages after each page 1 put in order.
+fn in_order(mut lists: Vec<String>) -> Vec<String> {
+    let page = |l: &String| {
+        l.strip_prefix("page=")
+            .and_then(|l| l.split(' ').next())
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    let mut start = 0;
+    while start < lists.len() {
+        let end = (start + 1..lists.len())
+            .find(|&i| page(&lists[i]) == Some(1))
+            .unwrap_or(lists.len());
+        lists[start + 1..end].sort_by_key(|l| page(l));
+        start = end;
+    }
+    lists
+}
+
+/// Waits until the fake holds `waiting` requests.
+async fn wait_held(cf: &FakeCloudflare, waiting: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cf.get("/held").await["waiting"] != waiting {
+        assert!(Instant::now() < deadline, "{}", cf.get("/held").await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The records of a zone that are not at `name`, as the fake holds them.
+async fn others(cf: &FakeCloudflare, zone_id: &str, names: &[String]) -> Vec<Json> {
+    let mut all: Vec<Json> = cf
+        .all(zone_id)
+        .await
+        .into_iter()
+        .filter(|r| !names.iter().any(|n| r["name"] == n.as_str()))
+        .collect();
+    all.sort_by_key(|r| r["id"].as_str().unwrap_or("").to_owned());
+    all
+}
+
+#[tokio::test]
+async fn a_zone_with_more_names_than_one_round_is_read_whole_page_by_page() {
+    let s = setup().await;
+    let rev6 = s.cf.zone(REV6).await;
+    // The fake serves 20 records a page, whatever per_page asks.
+    s.cf.control("/faults", json!({ "page_cap": 20 })).await;
+    // Another tool's PTRs beside the VM's, a stale PTR at one of the VM's
+    // names and a TXT at another.
+    for suffix in 0x1000..0x1030 {
+        s.cf.seed(&rev6, "PTR", &ptr6_of(suffix), "other.example.net")
+            .await;
+    }
+    s.cf.seed(&rev6, "PTR", &ptr6_of(0x100), "old.example.net")
+        .await;
+    s.cf.seed(&rev6, "TXT", &ptr6_of(0x101), "keep me").await;
+    let vm_names: Vec<String> = (0x100..0x120).map(ptr6_of).collect();
+    let foreign = others(&s.cf, &rev6, &vm_names).await;
+    assert_eq!(foreign.len(), 48);
+    let zones = zones(vec![
+        s.cf.row(1, "puqcloud.com", &s.fwd),
+        s.cf.row(2, "2.0.192.in-addr.arpa", &s.rev),
+        s.cf.row(3, REV6, &rev6),
+    ]);
+    s.cf.control("/stats/reset", json!({})).await;
+
+    let report = sync(&zones, &big_vm(), JobKind::Resync).await;
+    assert!(report.ok(), "{:#?}", report.operations);
+    // 32 names at 8 in flight would be 4 rounds: the zone's 50 records are
+    // one page of 20, then two more at once.
+    assert_eq!(
+        zone_stats(&report),
+        [
+            ("puqcloud.com".to_owned(), "names", 1, 1, None),
+            ("2.0.192.in-addr.arpa".to_owned(), "names", 1, 1, None),
+            (REV6.to_owned(), "zone", 3, 1, Some(50)),
+        ]
+    );
+    assert_eq!(in_order(listings(&s.cf, &rev6).await), zone_pages(&[3]));
+    let stats = s.cf.stats().await;
+    assert_eq!(
+        (stats["requests"].clone(), stats["by_route"][LIST].clone()),
+        (json!(8), json!(5)),
+        "{stats}"
+    );
+    assert_eq!(stats["by_route"][BATCH], 3, "{stats}");
+
+    for name in &vm_names[2..] {
+        assert_eq!(s.cf.records(&rev6, name).await, ["PTR big.puqcloud.com"]);
+    }
+    assert_eq!(
+        s.cf.records(&rev6, &vm_names[0]).await,
+        ["PTR big.puqcloud.com"],
+        "the stale PTR is gone"
+    );
+    assert_eq!(
+        s.cf.records(&rev6, &vm_names[1]).await,
+        ["PTR big.puqcloud.com", "TXT keep me"]
+    );
+    assert_eq!(others(&s.cf, &rev6, &vm_names).await, foreign);
+
+    // Again: nothing to write, and the zone's size is known now, 81
+    // records in 5 pages.
+    s.cf.control("/stats/reset", json!({})).await;
+    let again = sync(&zones, &big_vm(), JobKind::Resync).await;
+    assert!(again.ok(), "{:#?}", again.operations);
+    assert!(again.operations.iter().all(|op| op.step.as_str() == "keep"));
+    assert_eq!(
+        zone_stats(&again)[2],
+        (REV6.to_owned(), "zone", 5, 0, Some(81))
+    );
+    assert_eq!(in_order(listings(&s.cf, &rev6).await), zone_pages(&[5]));
+    // The forward name's 33 records are two pages of 20 now.
+    let stats = s.cf.stats().await;
+    assert_eq!(
+        (stats["requests"].clone(), stats["by_route"][LIST].clone()),
+        (json!(8), json!(8)),
+        "{stats}"
+    );
+}
+
+#[tokio::test]
+async fn records_added_while_the_pages_are_read_are_not_missed() {
+    let s = setup().await;
+    let rev6 = s.cf.zone(REV6).await;
+    s.cf.control("/faults", json!({ "page_cap": 10 })).await;
+    // 25 foreign PTRs (0.0.0.2… to f.0.0.2…, 0.1.0.2… to 8.1.0.2…), then
+    // a stale PTR at the VM's f.1.1.0… listed last, on page 3 of 3.
+    for suffix in 0x2000..0x2019 {
+        s.cf.seed(&rev6, "PTR", &ptr6_of(suffix), "other.example.net")
+            .await;
+    }
+    s.cf.seed(&rev6, "PTR", &ptr6_of(0x11f), "old.example.net")
+        .await;
+    // Pages 2 and 3 wait while 10 records that list first are added: the
+    // stale PTR moves to a 4th page that page 1 did not count.
+    s.cf.control(
+        "/faults",
+        json!({ "hold": { "route": LIST, "zone": rev6, "skip": 1, "count": 2, "timeout_s": 10 } }),
+    )
+    .await;
+    let zones = zones(vec![
+        s.cf.row(1, "puqcloud.com", &s.fwd),
+        s.cf.row(3, REV6, &rev6),
+    ]);
+    s.cf.control("/stats/reset", json!({})).await;
+    let meddle = async {
+        wait_held(&s.cf, 2).await;
+        for suffix in 0x3000..0x300a {
+            s.cf.seed(&rev6, "PTR", &ptr6_of(suffix), "new.example.net")
+                .await;
+        }
+        s.cf.control("/release", json!({})).await;
+    };
+    let vm = big_vm();
+    let (report, ()) = tokio::join!(sync(&zones, &vm, JobKind::Resync), meddle);
+    assert!(report.ok(), "{:#?}", report.operations);
+    assert_eq!(
+        s.cf.records(&rev6, &ptr6_of(0x11f)).await,
+        ["PTR big.puqcloud.com"],
+        "the stale PTR on the page added meanwhile is gone"
+    );
+    assert_eq!(
+        zone_stats(&report)[1],
+        (REV6.to_owned(), "zone", 4, 1, Some(36))
+    );
+    assert_eq!(in_order(listings(&s.cf, &rev6).await), zone_pages(&[4]));
+    let vm_names: Vec<String> = (0x100..0x120).map(ptr6_of).collect();
+    assert_eq!(others(&s.cf, &rev6, &vm_names).await.len(), 35);
+}
+
+#[tokio::test]
+async fn records_removed_while_the_pages_are_read_make_the_zone_read_again() {
+    let s = setup().await;
+    let rev6 = s.cf.zone(REV6).await;
+    s.cf.control("/faults", json!({ "page_cap": 10 })).await;
+    // Listed in this order: 0.0.0.2…, 0.1.0.2…, … 4.1.0.2… (page 1),
+    // 5.0.0.2…, then the VM's stale 5.0.1.0… (page 2).
+    for suffix in 0x2000..0x2019 {
+        s.cf.seed(&rev6, "PTR", &ptr6_of(suffix), "other.example.net")
+            .await;
+    }
+    s.cf.seed(&rev6, "PTR", &ptr6_of(0x105), "old.example.net")
+        .await;
+    let gone: Vec<String> =
+        s.cf.all(&rev6)
+            .await
+            .iter()
+            .filter(|r| (0x2000..0x2005).any(|s| r["name"] == ptr6_of(s).as_str()))
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(gone.len(), 5);
+    // While pages 2 and 3 wait, five records of page 1 are deleted: the
+    // stale PTR moves onto page 1, already read.
+    s.cf.control(
+        "/faults",
+        json!({ "hold": { "route": LIST, "zone": rev6, "skip": 1, "count": 2, "timeout_s": 10 } }),
+    )
+    .await;
+    let zones = zones(vec![s.cf.row(3, REV6, &rev6)]);
+    s.cf.control("/stats/reset", json!({})).await;
+    let meddle = async {
+        wait_held(&s.cf, 2).await;
+        for id in &gone {
+            s.cf.delete(&rev6, id).await;
+        }
+        s.cf.control("/release", json!({})).await;
+    };
+    let vm = big_vm();
+    let (report, ()) = tokio::join!(sync(&zones, &vm, JobKind::Resync), meddle);
+    assert!(report.ok(), "{:#?}", report.operations);
+    assert_eq!(
+        s.cf.records(&rev6, &ptr6_of(0x105)).await,
+        ["PTR big.puqcloud.com"],
+        "the stale PTR that moved onto page 1 is gone"
+    );
+    // Page 3 counted 21 records where page 1 counted 26: read again, 3 pages.
+    assert_eq!(
+        zone_stats(&report),
+        [(REV6.to_owned(), "zone", 6, 1, Some(21))]
+    );
+    assert_eq!(in_order(listings(&s.cf, &rev6).await), zone_pages(&[3, 3]));
+}
+
+#[tokio::test]
+async fn a_refused_zone_read_says_what_a_names_read_says() {
+    let s = setup().await;
+    let rev6 = s.cf.zone(REV6).await;
+    let mut bad = s.cf.row(3, REV6, &rev6);
+    if let Value::Array(row) = &mut bad {
+        row.insert("api_token", "not-a-token");
+    }
+    let zones = zones(vec![bad]);
+    let errors = |report: &SyncReport| {
+        let mut errors: Vec<String> = report
+            .operations
+            .iter()
+            .filter_map(|op| op.error.clone())
+            .collect();
+        errors.dedup();
+        errors
+    };
+
+    let whole = sync(&zones, &big_vm(), JobKind::Resync).await;
+    let lists = listings(&s.cf, &rev6).await;
+    assert_eq!(lists[0], "page=1 per_page=5000000", "{lists:?}");
+    assert!(
+        lists[1..].iter().all(|l| l.starts_with("name=")),
+        "{lists:?}"
+    );
+    s.cf.control("/stats/reset", json!({})).await;
+    let by_name = sync(&zones, &vm1(&["2001:db8::7"]), JobKind::Resync).await;
+    let lists = listings(&s.cf, &rev6).await;
+    assert_eq!(lists.len(), 1, "{lists:?}");
+    assert!(lists[0].starts_with("name="), "{lists:?}");
+
+    assert_eq!(errors(&whole), ["HTTP 403: 9109 Invalid access token"]);
+    assert_eq!(errors(&whole), errors(&by_name));
+    for report in [&whole, &by_name] {
+        let shown = format!("{:?}", report.to_value());
+        assert!(
+            !shown.contains(TOKEN) && !shown.contains("not-a-token"),
+            "{shown}"
+        );
+    }
 }

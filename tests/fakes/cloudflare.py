@@ -11,7 +11,9 @@ API under ``/__control`` (``Handler.CONTROL_ROUTES``, tests/fakes/README.md).
 Where the behaviour comes from
   * developers.cloudflare.com: the envelope and result_info, bearer tokens,
     the batch endpoint (deletes -> patches -> puts -> posts in one database
-    transaction) and its Free-plan limit of 200.
+    transaction) and its Free-plan limit of 200; List DNS Records
+    (/api/resources/dns/subresources/records/methods/list/): ``per_page``
+    "Number of DNS records per page", minimum 1, maximum 5000000, default 100.
   * Real answers quoted in public code: 6003 "Invalid request headers" with
     error_chain 6111 "Invalid format for Authorization header"; 7003 "Could not
     route to <path>, perhaps your object identifier is invalid?"; 7000 "No
@@ -19,14 +21,21 @@ Where the behaviour comes from
     address." (older answers wrap it as 1004 "DNS Validation Error" with an
     error_chain: fault ``wrap_validation_errors``); 81053/81054 CNAME clashes;
     81058 "An identical record already exists."; 429 with 971 "Please wait and
-    consider throttling your request speed".
+    consider throttling your request speed"; 6008 "Invalid request parameters"
+    with error_chain 11000 "per_page variable must be a number between 1 and
+    1000" (quoted in cloudflare-go PR #129 for /user/billing/history: the
+    shape of an out-of-range ``per_page`` or ``page`` here, with this
+    endpoint's bounds; its HTTP status, 400, is assumed).
   * ../shared/PROVIDERS.md: 9109, 10000, 81044, 1000 (/user/tokens/verify),
     TTL 1 or 60..86400, retry-after and x-ratelimit-* headers.
 
 Assumed or simplified (not confirmed against the real API)
   * Codes 9000 (name), 9006 (AAAA content), 9007 (other content), 9020 (type),
     9021 (TTL), 9004 (not proxiable), 9207 (body shape), 6007 (bad JSON), 7001
-    (wrong method), 1004 for bad list/batch arguments; 5xx bodies.
+    (wrong method), 1004 for bad match/order and batch arguments; 5xx bodies.
+  * Fault ``page_cap`` (a listing page holds at most that many records, and
+    result_info.per_page says so, whatever ``per_page`` asked) is a test
+    device for paging, not documented Cloudflare behaviour.
   * A name without a trailing dot outside the zone is taken as relative and
     gets the zone appended (``www.example.org`` in example.com becomes
     ``www.example.org.example.com``); with a trailing dot it is refused (1004).
@@ -54,7 +63,9 @@ PREFIX = "/client/v4"
 RECORD_TYPES = ("A", "AAAA", "PTR", "CNAME", "TXT", "MX", "NS")
 PROXIABLE = ("A", "AAAA", "CNAME")
 HOSTNAME_CONTENT = ("PTR", "CNAME", "NS", "MX")
-MAX_PER_PAGE = 5000
+# GET /zones/{id}/dns_records: per_page 1..5000000 (developers.cloudflare.com,
+# List DNS Records); the retired api.cloudflare.com reference said 5..100.
+MAX_PER_PAGE = 5000000
 NAME_RE = re.compile(r"^[a-z0-9_*/-]+(\.[a-z0-9_*/-]+)*$")
 DEFAULT_FAULTS = {
     "latency_ms": 0,
@@ -63,14 +74,19 @@ DEFAULT_FAULTS = {
     # {"limit": L, "window_s": W, "retry_after": S}: more than L requests within
     # W seconds -> 429 for every request in the next S seconds (real: 1200/300 s).
     "rate_limit": None,
+    # A listing page holds at most this many records whatever per_page asks
+    # (result_info.per_page says how many), so that paging can be tested
+    # without millions of records; null: per_page as asked.
+    "page_cap": None,
     "wrap_validation_errors": False,
     "batch_limit": 200,
     "batch_limit_scope": "list",   # "list": per action list; "total": whole batch
     # The next `count` API requests of `route` (a stats key such as
-    # "GET /zones/{id}/dns_records"; null: any) wait, before anything else
-    # is done with them, until POST /__control/release (or `timeout_s`), so
-    # a test can act while a client is in the middle of a call.
-    "hold": {"route": None, "count": 0, "timeout_s": 60},
+    # "GET /zones/{id}/dns_records"; null: any) to `zone` (a zone id; null:
+    # any), after the first `skip` of them, wait before anything else is
+    # done with them until POST /__control/release (or `timeout_s`), so a
+    # test can act while a client is in the middle of a call.
+    "hold": {"route": None, "zone": None, "skip": 0, "count": 0, "timeout_s": 60},
 }
 
 
@@ -243,7 +259,8 @@ class Store:
 
     def reset_stats(self):
         with self.lock:
-            self.stats = {"requests": 0, "by_route": {}, "batches": []}
+            # lists: the query of every dns_records listing, with its zone.
+            self.stats = {"requests": 0, "by_route": {}, "batches": [], "lists": []}
 
     def add_zone(self, body):
         zid, name = body.get("id") or new_id(), str(body.get("name", "")).lower().rstrip(".")
@@ -325,7 +342,8 @@ def int_param(q, key, default, low, high):
     if raw == "":
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(400, 1004, "Invalid %s: must be an integer between %d and %d" % (key, low, high))
+        raise ApiError(400, 6008, "Invalid request parameters", chain=[
+            {"code": 11000, "message": "%s variable must be a number between %d and %d" % (key, low, high)}])
     return int(raw)
 
 
@@ -464,10 +482,18 @@ class Handler(BaseHTTPRequestHandler):
                     s.stats["batches"].append(json.loads(self.raw_body or b"{}"))
                 except ValueError:
                     s.stats["batches"].append(self.raw_body.decode("utf-8", "replace"))
+            if name == "h_list":
+                listed = {k: v[0] for k, v in self.query.items()}
+                listed["zone"] = groups.get("zone")
+                s.stats["lists"].append(listed)
             latency = s.faults["latency_ms"]
             hold = s.faults["hold"]
-            held = hold["count"] > 0 and hold["route"] in (None, key)
-            if held:
+            held = (hold["count"] > 0 and hold["route"] in (None, key)
+                    and hold.get("zone") in (None, groups.get("zone")))
+            if held and hold.get("skip", 0) > 0:
+                hold["skip"] -= 1
+                held = False
+            elif held:
                 hold["count"] -= 1
                 s.waiting += 1
         if held:
@@ -571,6 +597,9 @@ class Handler(BaseHTTPRequestHandler):
         recs = [r for r in recs if not tests or combine(hit(r, *t) for t in tests)]
         keys = [order] + [k for k in ("type", "name", "content") if k != order]
         recs.sort(key=lambda r: tuple(r[k] for k in keys), reverse=q.get("direction", ["asc"])[0] == "desc")
+        cap = self.store.faults["page_cap"]
+        if cap:
+            per_page = min(per_page, cap)
         chunk = recs[(page - 1) * per_page: page * per_page]
         self.ok(chunk, {"page": page, "per_page": per_page, "count": len(chunk),
                         "total_count": len(recs), "total_pages": (len(recs) + per_page - 1) // per_page})

@@ -157,8 +157,39 @@ class FakeCloudflareTest(unittest.TestCase):
         self.assertEqual((body["result"], body["result_info"]["count"]), ([], 0))
         st, body, _ = self.call("GET", "/zones/%s/dns_records?per_page=5000" % ZONE)
         self.assertEqual(body["result_info"]["total_pages"], 1)
-        for bad in ("per_page=5001", "per_page=0", "page=0", "page=x"):
+        for bad in ("per_page=5000001", "per_page=0", "page=0", "page=x"):
             self.assertEqual(self.call("GET", "/zones/%s/dns_records?%s" % (ZONE, bad))[0], 400, bad)
+
+    def test_per_page_up_to_the_documented_maximum(self):
+        for i in range(3):
+            self.seed(type="A", name="h%d" % i, content="192.0.2.%d" % (i + 1))
+        st, body, _ = self.call("GET", "/zones/%s/dns_records?per_page=5000000" % ZONE)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["result_info"], {"page": 1, "per_page": 5000000, "count": 3,
+                                               "total_count": 3, "total_pages": 1})
+        err = self.assertError(self.call("GET", "/zones/%s/dns_records?per_page=5000001" % ZONE), 400, 6008)
+        self.assertEqual(err, {"code": 6008, "message": "Invalid request parameters", "error_chain": [
+            {"code": 11000, "message": "per_page variable must be a number between 1 and 5000000"}]})
+        err = self.assertError(self.call("GET", "/zones/%s/dns_records?page=0" % ZONE), 400, 6008)
+        self.assertEqual(err["error_chain"][0]["code"], 11000)
+
+    def test_page_cap_serves_smaller_pages_than_asked(self):
+        for i in range(25):
+            self.seed(type="PTR", name="%d" % i, content="h%d.example.net" % i, zone=REV)
+        self.control("POST", "/faults", {"page_cap": 10})
+        seen = []
+        for page, count in ((1, 10), (2, 10), (3, 5)):
+            st, body, _ = self.call("GET", "/zones/%s/dns_records?per_page=5000000&page=%d" % (REV, page))
+            self.assertEqual(body["result_info"], {"page": page, "per_page": 10, "count": count,
+                                                   "total_count": 25, "total_pages": 3})
+            seen += [r["id"] for r in body["result"]]
+        self.assertEqual(len(set(seen)), 25)
+        # A smaller per_page than the cap is served as asked.
+        st, body, _ = self.call("GET", "/zones/%s/dns_records?per_page=4" % REV)
+        self.assertEqual((body["result_info"]["per_page"], body["result_info"]["total_pages"]), (4, 7))
+        self.control("POST", "/faults", {"reset": True})
+        st, body, _ = self.call("GET", "/zones/%s/dns_records?per_page=5000000" % REV)
+        self.assertEqual(body["result_info"]["count"], 25)
 
     def test_filters(self):
         self.seed(type="A", name="vm1", content="192.0.2.1")
@@ -404,6 +435,27 @@ class FakeCloudflareTest(unittest.TestCase):
         self.assertEqual(answers[0][0], 200)
         self.assertEqual(self.control("GET", "/held")[1], {"waiting": 0, "to_hold": 0})
 
+    def test_hold_can_skip_requests_and_keep_to_one_zone(self):
+        route = "GET /zones/{id}/dns_records"
+        self.control("POST", "/faults", {"hold": {"route": route, "zone": REV, "skip": 1, "count": 1}})
+        # Another zone's listings, and the first of REV's, go on.
+        self.assertEqual(self.call("GET", "/zones/%s/dns_records" % ZONE)[0], 200)
+        self.assertEqual(self.call("GET", "/zones/%s/dns_records?page=1" % REV)[0], 200)
+        answers = []
+        t = threading.Thread(target=lambda: answers.append(
+            self.call("GET", "/zones/%s/dns_records?page=2" % REV)))
+        t.start()
+        deadline = time.monotonic() + 5
+        while self.control("GET", "/held")[1]["waiting"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.control("GET", "/held")[1], {"waiting": 1, "to_hold": 0})
+        self.seed(type="PTR", name="1", content="added.example.net", zone=REV)
+        self.control("POST", "/release")
+        t.join(timeout=5)
+        # The held request is answered with the zone as it is when released.
+        st, body, _ = answers[0]
+        self.assertEqual((st, body["result_info"]["total_count"]), (200, 1))
+
     def test_latency(self):
         self.control("POST", "/faults", {"latency_ms": 300})
         t0 = time.monotonic()
@@ -416,17 +468,24 @@ class FakeCloudflareTest(unittest.TestCase):
     def test_stats(self):
         self.call("GET", "/zones/" + ZONE)
         self.call("GET", "/zones/%s/dns_records?name=a.example.com" % ZONE)
-        self.call("GET", "/zones/%s/dns_records?page=2" % ZONE)
+        self.call("GET", "/zones/%s/dns_records?page=2&per_page=5000000" % ZONE)
         body = {"posts": [{"type": "A", "name": "a", "content": "192.0.2.1"}]}
         self.batch(body)
         self.call("GET", "/zones/" + ZONE, token="nope")   # refused requests count too
+        self.call("GET", "/zones/%s/dns_records?per_page=0" % REV)
         st, stats = self.control("GET", "/stats")
-        self.assertEqual(stats["requests"], 5)
-        self.assertEqual(stats["by_route"], {"GET /zones/{id}": 2, "GET /zones/{id}/dns_records": 2,
+        self.assertEqual(stats["requests"], 6)
+        self.assertEqual(stats["by_route"], {"GET /zones/{id}": 2, "GET /zones/{id}/dns_records": 3,
                                              "POST /zones/{id}/dns_records/batch": 1})
         self.assertEqual(stats["batches"], [body])
+        self.assertEqual(stats["lists"], [
+            {"zone": ZONE, "name": "a.example.com"},
+            {"zone": ZONE, "page": "2", "per_page": "5000000"},
+            {"zone": REV, "per_page": "0"},
+        ])
         self.control("POST", "/stats/reset")
-        self.assertEqual(self.control("GET", "/stats")[1], {"requests": 0, "by_route": {}, "batches": []})
+        self.assertEqual(self.control("GET", "/stats")[1],
+                         {"requests": 0, "by_route": {}, "batches": [], "lists": []})
 
     def test_sigterm_stops_cleanly(self):
         self.proc.send_signal(signal.SIGTERM)

@@ -356,8 +356,15 @@ final class CloudflareSyncTest extends TestCase
         $this->assertFalse($results['broken']['ok']);
         $this->assertSame(1, $results['broken']['counts']['failed']);
 
+        // 20 names per zone would be 3 rounds of listings by name: each
+        // zone is listed whole in one page instead, then written in one batch.
         $stats = $this->cf->stats();
-        $this->assertSame([self::LIST => 40, self::BATCH => 2], $stats['by_route'], 'one batch per zone for 20 VMs');
+        $this->assertSame([self::LIST => 2, self::BATCH => 2], $stats['by_route'], 'one listing and one batch per zone for 20 VMs');
+        $this->assertSame(['5000000', '5000000'], array_column($stats['lists'], 'per_page'));
+        $this->assertSame(
+            [['zone', 1, 1], ['zone', 1, 1]],
+            array_map(static fn (array $z): array => [$z['read'], $z['read_requests'], $z['write_requests']], $results['vm-12']['stats']),
+        );
         $shapes = array_map(fn ($b) => [count($b['deletes']), count($b['posts'])], $stats['batches']);
         sort($shapes);
         $this->assertSame([[0, 20], [1, 20]], $shapes);

@@ -96,6 +96,30 @@ impl FakeCloudflare {
         found
     }
 
+    /// Every record of a zone as the fake holds it, ids included.
+    pub async fn all(&self, zone_id: &str) -> Vec<Json> {
+        match self.get(&format!("/zones/{zone_id}/records")).await {
+            Json::Array(all) => all,
+            other => panic!("records of {zone_id}: {other}"),
+        }
+    }
+
+    /// Deletes a record through the API, as another client of the zone
+    /// would.
+    pub async fn delete(&self, zone_id: &str, record_id: &str) {
+        let answer = self
+            .http
+            .delete(format!(
+                "{}/client/v4/zones/{zone_id}/dns_records/{record_id}",
+                self.base
+            ))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("delete a record");
+        assert!(answer.status().is_success(), "{}", answer.status());
+    }
+
     pub async fn stats(&self) -> Json {
         self.get("/stats").await
     }

@@ -1,25 +1,31 @@
 //! Cloudflare API v4.
 //!
 //! Reads are one filtered listing per name (`?name=`), following
-//! `result_info` to the last page; writes are the batch endpoint, which
-//! Cloudflare runs deletes-first and all-or-nothing. When a batch is
-//! refused, its changes are sent again one record at a time so that one
-//! bad record does not sink the others.
+//! `result_info` to the last page, or, when the engine chooses, the whole
+//! zone's listing in pages of the largest size Cloudflare documents, parsed
+//! as they stream in; writes are the batch endpoint, which Cloudflare runs
+//! deletes-first and all-or-nothing. When a batch is refused, its changes
+//! are sent again one record at a time so that one bad record does not
+//! sink the others.
 
 pub mod spec;
+mod zone_read;
 
-use futures::future::BoxFuture;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::future::{join_all, BoxFuture};
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use crate::http::{readable_body, Answer, Http, Transport};
+use crate::http::{readable_body, Answer, Http, Streamed, Transport};
 use crate::name::DnsName;
 use crate::provider::per_name::read_per_name;
 use crate::provider::{
-    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Record, RecordSet,
-    Registration, Target,
+    normalize_content, Applied, Attempted, Backend, Change, ProviderError, Reads, Record,
+    RecordSet, Registration, Target, ZoneRead, ZoneSets,
 };
 use crate::rr::RecordType;
 use crate::secret::Secret;
@@ -73,6 +79,23 @@ impl Backend for CloudflareClient {
     fn requests(&self) -> u32 {
         self.http.requests()
     }
+
+    // The whole zone, in pages of ZONE_PER_PAGE records.
+    fn reads(&self) -> Reads {
+        Reads {
+            by_name: true,
+            zone: Some(ZoneRead {
+                page: Some(ZONE_PER_PAGE),
+            }),
+        }
+    }
+
+    fn read_zone<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<ZoneSets>> {
+        Box::pin(CloudflareClient::read_zone(self, keys))
+    }
 }
 
 /// Cloudflare's limit per action list of one batch (Free plan).
@@ -82,6 +105,22 @@ const PER_PAGE: u32 = 100;
 /// Never follow more pages than this for one name: a name holds a
 /// handful of records, so more means a server that ignores the filter.
 const MAX_PAGES: u32 = 50;
+
+/// Records per page of a whole-zone listing: the largest `per_page` that
+/// `GET /zones/{zone_id}/dns_records` takes, "Number of DNS records per
+/// page", minimum 1, maximum 5000000 (developers.cloudflare.com, API
+/// reference, DNS › Records › List DNS Records,
+/// /api/resources/dns/subresources/records/methods/list/). Any zone a plan
+/// allows is one page; a server that serves fewer says so in
+/// `result_info.per_page`, and the rest of the pages follow.
+const ZONE_PER_PAGE: u32 = 5_000_000;
+/// A whole-zone listing of more pages than this is not read (the engine
+/// then reads by name): a server paging that small costs more requests
+/// than the names would, against a rate limit of 1200 per 5 minutes.
+const MAX_ZONE_PAGES: u64 = 200;
+/// Listings of the whole zone before giving up when records disappear
+/// from it while its pages are read.
+const ZONE_LISTINGS: u32 = 2;
 
 /// Codes that mean the wanted state is already there.
 const IDENTICAL_RECORD: [i64; 2] = [81057, 81058];
@@ -118,10 +157,16 @@ struct ApiError {
     error_chain: Vec<ApiError>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize)]
 struct ResultInfo {
     #[serde(default)]
     page: u32,
+    /// Records a page holds, as served (it may be fewer than asked).
+    #[serde(default)]
+    per_page: u64,
+    /// Records in the whole listing when the page was answered.
+    #[serde(default)]
+    total_count: Option<u64>,
     #[serde(default)]
     total_pages: u32,
 }
@@ -227,6 +272,48 @@ fn set_in(listed: &[DnsRecord], name: &DnsName, rrtype: RecordType) -> RecordSet
     set
 }
 
+/// The error of a listing page answered with another status than 2xx, in
+/// Cloudflare's words, as [`envelope`] gives it.
+fn refused(answer: &Answer) -> ProviderError {
+    match envelope(answer) {
+        Err(e) => e,
+        // Not reached: `send_streamed` parses every 2xx answer.
+        Ok(_) => ProviderError::Status {
+            status: answer.status.as_u16(),
+            message: readable_body(&answer.body),
+        },
+    }
+}
+
+/// A streamed page as [`envelope`] would judge it: Cloudflare's errors
+/// when it says it failed, and a list of records when it did not.
+fn checked(page: zone_read::Page) -> Result<zone_read::Page, ProviderError> {
+    if !page.success {
+        return Err(ProviderError::Status {
+            status: 200,
+            message: describe_errors(&page.errors),
+        });
+    }
+    if !page.listing {
+        return Err(ProviderError::InvalidResponse(
+            "dns_records is not a list of records: the answer has no result".to_owned(),
+        ));
+    }
+    Ok(page)
+}
+
+/// Every page of a whole-zone listing, read once.
+struct Listing {
+    /// The records at the wanted names, each once.
+    kept: Vec<DnsRecord>,
+    /// The zone's records: the largest total a page reported.
+    records: u64,
+    /// Some page counted fewer records than the first: `(first, fewest)`.
+    /// A record removed meanwhile moves the later ones a place forward, so
+    /// one may have slipped onto a page already read.
+    shrank: Option<(u64, u64)>,
+}
+
 /// What a read makes of one listing page that stands for every name: for
 /// the fuzz targets, which feed the parser arbitrary answers.
 #[doc(hidden)]
@@ -298,6 +385,189 @@ impl CloudflareClient {
                 }
             }
             page += 1;
+        }
+    }
+
+    /// One page of the unfiltered listing, parsed as it streams in.
+    async fn zone_page(
+        &self,
+        page: u64,
+        wanted: &Arc<HashSet<String>>,
+    ) -> Attempted<zone_read::Page> {
+        let query = [
+            ("per_page", ZONE_PER_PAGE.to_string()),
+            ("page", page.to_string()),
+        ];
+        let wanted = Arc::clone(wanted);
+        let (outcome, attempts) = self
+            .http
+            .send_streamed(
+                |c| self.request(c, Method::GET, "/dns_records").query(&query),
+                move |body| zone_read::parse(body, &wanted),
+            )
+            .await;
+        let outcome = outcome.and_then(|streamed| match streamed {
+            Streamed::Parsed(page) => checked(page),
+            Streamed::Refused(answer) => Err(refused(&answer)),
+        });
+        Attempted { outcome, attempts }
+    }
+
+    /// The whole listing once: page 1, which says how many pages there
+    /// are, then all the others at once (the engine's bound on requests in
+    /// flight holds them), then, one at a time, any page that records added
+    /// meanwhile pushed the last ones onto. Records seen twice, moved across
+    /// a page boundary by an addition, are kept once.
+    async fn list_zone(&self, wanted: &Arc<HashSet<String>>) -> Attempted<Listing> {
+        let first = self.zone_page(1, wanted).await;
+        let mut attempts = first.attempts;
+        let first = match first.outcome {
+            Ok(page) => page,
+            Err(e) => {
+                return Attempted {
+                    outcome: Err(e),
+                    attempts,
+                }
+            }
+        };
+        let fail = |e: ProviderError, attempts: u32| Attempted {
+            outcome: Err(e),
+            attempts,
+        };
+        // No paging said: the page is the whole zone.
+        let Some(info) = first.info else {
+            return Attempted {
+                outcome: Ok(Listing {
+                    records: first.listed,
+                    kept: first.kept,
+                    shrank: None,
+                }),
+                attempts,
+            };
+        };
+        let per_page = if info.per_page > 0 {
+            info.per_page
+        } else {
+            first.listed
+        };
+        let total = info.total_count.unwrap_or(first.listed);
+        let pages = match (info.total_pages, per_page) {
+            (0, 0) => 1,
+            (0, per_page) => total.div_ceil(per_page).max(1),
+            (pages, _) => u64::from(pages),
+        };
+        if pages > MAX_ZONE_PAGES {
+            return fail(
+                ProviderError::InvalidResponse(format!(
+                    "the zone's listing has {pages} pages of {per_page} records, more than the {MAX_ZONE_PAGES} read at most"
+                )),
+                attempts,
+            );
+        }
+        let rest = join_all((2..=pages).map(|page| self.zone_page(page, wanted))).await;
+        attempts += rest.iter().map(|a| a.attempts).max().unwrap_or(0);
+        let mut read = vec![first];
+        for page in rest {
+            match page.outcome {
+                Ok(page) => read.push(page),
+                Err(e) => return fail(e, attempts),
+            }
+        }
+        let reported = |read: &[zone_read::Page]| {
+            read.iter()
+                .filter_map(|p| p.info.and_then(|i| i.total_count))
+                .max()
+                .unwrap_or(total)
+        };
+        // Records added while the pages were read push the last ones past
+        // the pages counted at first: read on while a page says there are
+        // more than the pages read hold and the last one came back full.
+        let mut next = pages + 1;
+        while per_page > 0
+            && next <= MAX_ZONE_PAGES
+            && reported(&read) > (next - 1).saturating_mul(per_page)
+            && read.last().is_some_and(|last| last.listed >= per_page)
+        {
+            let page = self.zone_page(next, wanted).await;
+            attempts += page.attempts;
+            match page.outcome {
+                Ok(page) => read.push(page),
+                Err(e) => return fail(e, attempts),
+            }
+            next += 1;
+        }
+        let fewest = read
+            .iter()
+            .filter_map(|p| p.info.and_then(|i| i.total_count))
+            .min()
+            .unwrap_or(total);
+        let records = reported(&read);
+        let mut seen = HashSet::new();
+        let kept: Vec<DnsRecord> = read
+            .into_iter()
+            .flat_map(|p| p.kept)
+            .filter(|r| seen.insert(r.id.clone()))
+            .collect();
+        Attempted {
+            outcome: Ok(Listing {
+                kept,
+                records,
+                shrank: (fewest < total).then_some((total, fewest)),
+            }),
+            attempts,
+        }
+    }
+
+    /// Reads the whole zone and keeps the sets at `keys`. A listing during
+    /// which records disappeared may have missed one, so it is read again;
+    /// when they disappear again, the read fails and the engine reads the
+    /// names instead.
+    pub async fn read_zone(&self, keys: &[(DnsName, RecordType)]) -> Attempted<ZoneSets> {
+        let wanted: Arc<HashSet<String>> = Arc::new(
+            keys.iter()
+                .map(|(name, _)| name.as_str().to_ascii_lowercase())
+                .collect(),
+        );
+        let mut attempts = 0;
+        let mut shrank = (0, 0);
+        for _ in 0..ZONE_LISTINGS {
+            let listing = self.list_zone(&wanted).await;
+            attempts += listing.attempts;
+            match listing.outcome {
+                Ok(Listing {
+                    kept,
+                    records,
+                    shrank: None,
+                }) => {
+                    return Attempted {
+                        outcome: Ok(ZoneSets {
+                            sets: keys
+                                .iter()
+                                .map(|(name, rrtype)| set_in(&kept, name, *rrtype))
+                                .collect(),
+                            records,
+                        }),
+                        attempts,
+                    }
+                }
+                Ok(Listing {
+                    shrank: Some(counts),
+                    ..
+                }) => shrank = counts,
+                Err(e) => {
+                    return Attempted {
+                        outcome: Err(e),
+                        attempts,
+                    }
+                }
+            }
+        }
+        let (before, after) = shrank;
+        Attempted {
+            outcome: Err(ProviderError::InvalidResponse(format!(
+                "records kept disappearing from the zone while its pages were read ({before}, then {after})"
+            ))),
+            attempts,
         }
     }
 
