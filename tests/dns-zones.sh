@@ -4,9 +4,12 @@
 #   make_keys DIR            writes DIR/keys.env: one key per algorithm,
 #                            KEY_<BITS>_NAME and KEY_<BITS>_SECRET (base64)
 #   zone_file DIR ZONE       writes DIR/ZONE.zone: SOA and NS, nothing else
-#   zone_spec ARG            "ZONE", "ZONE:noupdate" or "ZONE:unsigned"
-#                            -> "ZONE UPDATE" (yes: by the keys, no: by
-#                            none, unsigned: by 127.0.0.1 without a key)
+#   zone_spec ARG            "ZONE", "ZONE:noupdate", "ZONE:unsigned" or
+#                            "ZONE:noxfr" -> "ZONE UPDATE TRANSFER"
+#                            UPDATE: yes: by the keys, no: by none,
+#                            unsigned: by 127.0.0.1 without a key;
+#                            TRANSFER (AXFR): yes: by the keys, no: by none
+#                            (:noxfr, whose zone the keys still update)
 
 make_keys() {
     local dir=$1 bits
@@ -28,9 +31,10 @@ ZONE
 
 zone_spec() {
     case "$1" in
-        *:noupdate) printf '%s no\n' "${1%:noupdate}" ;;
-        *:unsigned) printf '%s unsigned\n' "${1%:unsigned}" ;;
-        *) printf '%s yes\n' "$1" ;;
+        *:noupdate) printf '%s no yes\n' "${1%:noupdate}" ;;
+        *:unsigned) printf '%s unsigned yes\n' "${1%:unsigned}" ;;
+        *:noxfr) printf '%s yes no\n' "${1%:noxfr}" ;;
+        *) printf '%s yes yes\n' "$1" ;;
     esac
 }
 

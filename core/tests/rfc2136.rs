@@ -1,8 +1,9 @@
 //! RFC 2136 beyond the conformance suite: every TSIG algorithm, RFC 2317
 //! classless zones, one UPDATE per zone, unsigned updates where allowed,
-//! and the server's refusals and faults, each in its own words, against a
-//! real BIND 9 and Knot DNS (and a misbehaving fake for SERVFAIL and
-//! silence).
+//! zone reads by one signed AXFR (and the names where the server refuses
+//! it), and the server's refusals and faults, each in its own words,
+//! against a real BIND 9 and Knot DNS (and a misbehaving fake for SERVFAIL
+//! and silence, and a proxy that tampers with a transfer).
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -13,11 +14,14 @@ use std::time::Duration;
 
 use puq_dns_core::check::test_zone;
 use puq_dns_core::http::Transport;
+use puq_dns_core::name::DnsName;
 use puq_dns_core::provider::rfc2136::{Clock, Rfc2136Client};
-use puq_dns_core::sync::{Job, JobKind, SyncOptions};
+use puq_dns_core::provider::{Backend, ZoneRead};
+use puq_dns_core::rr::RecordType;
+use puq_dns_core::sync::{Job, JobKind, ReadWay, SyncOptions, SyncReport};
 use puq_dns_core::{Array, Value, Vm, Zone};
 use support::dns::{Daemon, DnsServer};
-use support::fake_dns::{Behaviour, FakeDns};
+use support::fake_dns::{Behaviour, FakeDns, Tampering, TamperingProxy};
 use support::{summary, sync, sync_with, vm, zones};
 
 const FWD: &str = "puqcloud.com";
@@ -312,4 +316,340 @@ async fn a_server_that_never_answers_times_out_by_the_zones_timeout() {
     .await;
     assert_eq!(error_of(&report), [Some("timed out".to_owned())]);
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+const REV4: &str = "2.0.192.in-addr.arpa";
+const REV6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";
+
+/// The IPv6 reverse name of 2001:db8::`suffix` (hex, up to four digits).
+fn ptr6_of(suffix: u16) -> String {
+    let nibbles: String = format!("{suffix:04x}")
+        .chars()
+        .rev()
+        .map(|c| format!("{c}."))
+        .collect();
+    format!("{nibbles}{}{REV6}", "0.".repeat(20))
+}
+
+/// One IPv4 address and 32 IPv6 ones: 32 names in the IPv6 reverse zone,
+/// four rounds of eight queries, so the engine reads that zone whole.
+fn big_vm() -> Vm {
+    let ips: Vec<Value> = (0x100..0x120u16)
+        .map(|s| Value::from(format!("2001:db8::{s:x}")))
+        .chain([Value::from("192.0.2.7")])
+        .collect();
+    vm(42, "big", ips)
+}
+
+/// Another tool's 48 PTRs in the IPv6 reverse zone, and a stale PTR at
+/// one of the VM's own names; the zone then has 51 records with its SOA
+/// and NS. The foreign names.
+fn foreign_ptrs(dns: &DnsServer) -> Vec<String> {
+    let foreign: Vec<String> = (0x1000..0x1030u16).map(ptr6_of).collect();
+    let mut lines: Vec<String> = foreign
+        .iter()
+        .map(|name| format!("{name}. 3600 PTR other.example.net."))
+        .collect();
+    lines.push(format!("{}. 3600 PTR old.example.net.", ptr6_of(0x100)));
+    dns.put_many(REV6, &lines, lines.len());
+    foreign
+}
+
+/// Per zone: how it was read, the read's and the write's DNS messages,
+/// and the zone's records when read whole.
+fn stats(report: &SyncReport) -> Vec<(String, ReadWay, u32, u32, Option<u64>)> {
+    report
+        .zones
+        .iter()
+        .map(|z| {
+            (
+                z.zone.name.clone(),
+                z.read,
+                z.read_requests,
+                z.write_requests,
+                z.zone_records,
+            )
+        })
+        .collect()
+}
+
+fn writes(report: &SyncReport) -> usize {
+    report
+        .operations
+        .iter()
+        .filter(|o| o.step.as_str() != "keep")
+        .count()
+}
+
+/// The VM's PTRs and addresses are right, the foreign PTRs untouched, the
+/// stale one gone; asked name by name (a `:noxfr` zone has no transfer).
+fn check_records(dns: &DnsServer, foreign: &[String]) {
+    let daemon = dns.daemon();
+    let names: Vec<String> = (0x100..0x120).map(ptr6_of).collect();
+    let mut expected: Vec<String> = names
+        .iter()
+        .map(|name| format!("{name}. 3600 PTR big.{FWD}."))
+        .collect();
+    expected.sort();
+    assert_eq!(dns.records_at(&names, "PTR"), expected, "{daemon:?}");
+    let mut expected: Vec<String> = foreign
+        .iter()
+        .map(|name| format!("{name}. 3600 PTR other.example.net."))
+        .collect();
+    expected.sort();
+    assert_eq!(dns.records_at(foreign, "PTR"), expected, "{daemon:?}");
+    assert_eq!(
+        dns.answer(&format!("7.{REV4}"), "PTR"),
+        [format!("big.{FWD}.")]
+    );
+    assert_eq!(dns.answer(&format!("big.{FWD}"), "A"), ["192.0.2.7"]);
+    assert_eq!(dns.answer(&format!("big.{FWD}"), "AAAA").len(), 32);
+}
+
+/// The whole reverse zone by dig's own AXFR: the foreign PTRs, the VM's,
+/// and nothing else.
+fn check_transfer(dns: &DnsServer) {
+    let all = dns.all(REV6);
+    let count = |target: &str| all.iter().filter(|r| r.ends_with(target)).count();
+    assert_eq!(count(" PTR other.example.net."), 48, "{all:?}");
+    assert_eq!(count(&format!(" PTR big.{FWD}.")), 32, "{all:?}");
+    assert_eq!(all.len(), 1 + 48 + 32, "NS and the PTRs: {all:?}");
+}
+
+#[tokio::test]
+async fn a_zone_with_more_names_than_one_round_is_read_by_one_signed_axfr() {
+    for daemon in [Daemon::Bind, Daemon::Knot] {
+        let dns = DnsServer::start(daemon, &[FWD, REV4, REV6]);
+        let foreign = foreign_ptrs(&dns);
+        let zones = zones(vec![
+            dns.value_row(1, FWD),
+            dns.value_row(2, REV4),
+            dns.value_row(3, REV6),
+        ]);
+        let report = sync(&zones, &big_vm(), JobKind::Resync).await;
+        assert!(report.ok(), "{daemon:?} {:#?}", report.operations);
+        // The forward zone: an A and an AAAA query for the one name; the
+        // IPv4 reverse zone: one PTR query; the IPv6 one: one AXFR of its
+        // SOA, NS, 48 foreign PTRs and the stale one.
+        assert_eq!(
+            stats(&report),
+            [
+                (FWD.to_owned(), ReadWay::Names, 2, 1, None),
+                (REV4.to_owned(), ReadWay::Names, 1, 1, None),
+                (REV6.to_owned(), ReadWay::Zone, 1, 1, Some(51)),
+            ],
+            "{daemon:?}"
+        );
+        check_records(&dns, &foreign);
+        check_transfer(&dns);
+
+        // Again: nothing to write, the zone read whole again (its size is
+        // known now), with the VM's 32 PTRs in place of the stale one.
+        let again = sync(&zones, &big_vm(), JobKind::Resync).await;
+        assert!(again.ok(), "{daemon:?} {:#?}", again.operations);
+        assert_eq!(writes(&again), 0, "{daemon:?} {:#?}", again.operations);
+        assert_eq!(
+            stats(&again)[2],
+            (REV6.to_owned(), ReadWay::Zone, 1, 0, Some(82)),
+            "{daemon:?}"
+        );
+        check_records(&dns, &foreign);
+        check_transfer(&dns);
+    }
+}
+
+#[tokio::test]
+async fn a_zone_whose_transfer_is_refused_is_read_by_names_and_not_asked_again() {
+    for daemon in [Daemon::Bind, Daemon::Knot] {
+        let noxfr = format!("{REV6}:noxfr");
+        let dns = DnsServer::start(daemon, &[FWD, REV4, &noxfr]);
+        let foreign = foreign_ptrs(&dns);
+        let zones = zones(vec![
+            dns.value_row(1, FWD),
+            dns.value_row(2, REV4),
+            dns.value_row(3, REV6),
+        ]);
+        let report = sync(&zones, &big_vm(), JobKind::Resync).await;
+        assert!(report.ok(), "{daemon:?} {:#?}", report.operations);
+        // The refused AXFR, then a PTR query per name.
+        assert_eq!(
+            stats(&report)[2],
+            (REV6.to_owned(), ReadWay::Names, 1 + 32, 1, None),
+            "{daemon:?}"
+        );
+        check_records(&dns, &foreign);
+
+        // The next sync goes to the names at once.
+        let again = sync(&zones, &big_vm(), JobKind::Resync).await;
+        assert!(again.ok(), "{daemon:?} {:#?}", again.operations);
+        assert_eq!(writes(&again), 0);
+        assert_eq!(
+            stats(&again)[2],
+            (REV6.to_owned(), ReadWay::Names, 32, 0, None),
+            "{daemon:?}"
+        );
+
+        // What the server said, and that it is remembered for this key
+        // only: another key may be allowed what this one is not.
+        let transport = Transport::new(&support::options());
+        let zone = zone(dns.row(3, REV6));
+        let client = Rfc2136Client::new(&zone.target(), &transport, Clock::default()).unwrap();
+        assert_eq!(Backend::reads(&client).zone, None);
+        let keys = [(DnsName::parse(&ptr6_of(0x100)).unwrap(), RecordType::Ptr)];
+        let refused = client.read_zone(&keys).await;
+        assert_eq!(refused.attempts, 1);
+        assert_eq!(client.requests(), 1);
+        let expected = match daemon {
+            Daemon::Bind => format!("REFUSED: the server refuses a zone transfer of {REV6}. to this key or address (allow-transfer, or the zone's ACL)"),
+            Daemon::Knot => "NOTAUTH (BADKEY): the server does not accept puq-dns-sha256. (hmac-sha256) here: check tsig_name and tsig_algorithm, and that the key may transfer this zone (allow-transfer, or the zone's ACL)".to_owned(),
+        };
+        assert_eq!(refused.outcome.unwrap_err().to_string(), expected);
+        let other_key = zone_with_key(&dns, REV6, 2);
+        let other = Rfc2136Client::new(&other_key.target(), &transport, Clock::default()).unwrap();
+        assert_eq!(Backend::reads(&other).zone, Some(ZoneRead { page: None }));
+    }
+}
+
+fn zone_with_key(dns: &DnsServer, name: &str, key: usize) -> Zone {
+    zone(dns.row_with_key(1, name, &dns.keys[key]))
+}
+
+/// `count` A records at h0 … in the forward zone, with TXT padding so the
+/// transfer takes many messages.
+fn many_records(dns: &DnsServer, count: u32) {
+    let padding = "x".repeat(200);
+    let lines: Vec<String> = (0..count)
+        .flat_map(|i| {
+            [
+                format!("h{i}.{FWD}. 300 A 198.51.100.{}", i % 250),
+                format!("h{i}.{FWD}. 300 TXT \"{padding}\""),
+            ]
+        })
+        .collect();
+    dns.put_many(FWD, &lines, 400);
+}
+
+#[tokio::test]
+async fn a_transfer_of_many_messages_is_verified_message_by_message() {
+    for daemon in [Daemon::Bind, Daemon::Knot] {
+        let dns = DnsServer::start(daemon, &[FWD]);
+        many_records(&dns, 1500);
+        let messages = dns.transfer_messages(FWD);
+        assert!(messages >= 10, "{daemon:?}: {messages} messages");
+        let keys = [
+            (DnsName::parse(&format!("h7.{FWD}")).unwrap(), RecordType::A),
+            (
+                DnsName::parse(&format!("h1499.{FWD}")).unwrap(),
+                RecordType::A,
+            ),
+            (
+                DnsName::parse(&format!("h7.{FWD}")).unwrap(),
+                RecordType::Aaaa,
+            ),
+            (
+                DnsName::parse(&format!("nowhere.{FWD}")).unwrap(),
+                RecordType::A,
+            ),
+        ];
+        let transport = Transport::new(&support::options());
+        // Every algorithm: each message's MAC is checked with the key.
+        for key in 0..dns.keys.len() {
+            let zone = zone_with_key(&dns, FWD, key);
+            let client = Rfc2136Client::new(&zone.target(), &transport, Clock::default()).unwrap();
+            let read = client.read_zone(&keys).await;
+            let read = read
+                .outcome
+                .unwrap_or_else(|e| panic!("{daemon:?} key {key}: {e}"));
+            // SOA, NS and 3,000 records; the closing SOA is not counted.
+            assert_eq!(read.records, 2 + 3000, "{daemon:?}");
+            let contents: Vec<Vec<&str>> = read
+                .sets
+                .iter()
+                .map(|s| s.records.iter().map(|r| r.content.as_str()).collect())
+                .collect();
+            assert_eq!(
+                contents,
+                [vec!["198.51.100.7"], vec!["198.51.100.249"], vec![], vec![]],
+                "{daemon:?}"
+            );
+            assert_eq!(read.sets[0].ttl, 300);
+            assert_eq!(client.requests(), 1, "one AXFR message");
+        }
+
+        // The server's messages changed or left out on the way: the
+        // signature of that message, or of the next one, fails.
+        for (tampering, failing) in [
+            (Tampering::ChangeAddress(3), 3),
+            (Tampering::ChangeAddress(messages as usize), messages),
+            (Tampering::Drop(4), 4),
+        ] {
+            let proxy = TamperingProxy::start(dns.port, tampering).await;
+            let zone = zone(
+                dns.row(1, FWD)
+                    .with("server", format!("127.0.0.1:{}", proxy.port)),
+            );
+            let client = Rfc2136Client::new(&zone.target(), &transport, Clock::default()).unwrap();
+            let read = client.read_zone(&keys).await;
+            assert_eq!(read.attempts, 1, "not tried again");
+            let error = read.outcome.unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!(
+                    "unexpected answer: the server's signature of message {failing} of the zone transfer does not verify"
+                )),
+                "{daemon:?} {tampering:?}: {error}"
+            );
+            // A failed check is no refusal: the zone is still offered.
+            assert!(Backend::reads(&client).zone.is_some());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_that_times_out_is_tried_again_then_reported() {
+    // A server that reads and never answers: the transfer times out.
+    let fake = FakeDns::start(Behaviour::Silent).await;
+    let zone = zone(fake_row(fake.port).with("timeout", "1"));
+    let options = SyncOptions {
+        retries: 1,
+        ..support::options()
+    };
+    let transport = Transport::new(&options);
+    let client = Rfc2136Client::new(&zone.target(), &transport, Clock::default()).unwrap();
+    let keys = [(
+        DnsName::parse(&format!("vm1.{FWD}")).unwrap(),
+        RecordType::A,
+    )];
+    let read = client.read_zone(&keys).await;
+    assert_eq!(read.outcome.unwrap_err().to_string(), "timed out");
+    assert_eq!(read.attempts, 2);
+    assert_eq!(client.requests(), 2);
+    assert_eq!(fake.received(), 2);
+    assert!(Backend::reads(&client).zone.is_some());
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_up_on_a_transfer_counts_as_refusing_it() {
+    let fake = FakeDns::start(Behaviour::HangUpOnTransfer).await;
+    let zone = zone(fake_row(fake.port));
+    let transport = Transport::new(&support::options());
+    let client = Rfc2136Client::new(&zone.target(), &transport, Clock::default()).unwrap();
+    let keys = [(
+        DnsName::parse(&format!("vm1.{FWD}")).unwrap(),
+        RecordType::A,
+    )];
+    let read = client.read_zone(&keys).await;
+    assert_eq!(
+        read.outcome.unwrap_err().to_string(),
+        format!("the server closed the connection without answering the zone transfer, as a server may when it does not allow transfers of {FWD}. to this key or address")
+    );
+    // Not tried again, and not taken for a server that is down: the names
+    // are still asked (and this fake says SERVFAIL to them).
+    assert_eq!(read.attempts, 1);
+    assert_eq!(Backend::reads(&client).zone, None);
+    let names = client.read(&keys).await;
+    assert_eq!(
+        names.outcome.unwrap_err().to_string(),
+        "SERVFAIL: the server failed to process the request"
+    );
+    assert_eq!(fake.received(), 1 + 3);
 }

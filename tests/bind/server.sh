@@ -2,9 +2,11 @@
 # A private BIND 9 (named) for RFC 2136 tests and the demo: DNS on
 # 127.0.0.1 at a free port, three TSIG keys (hmac-sha256/384/512) that may
 # update the zones given, except those marked :noupdate (none may)
-# and :unsigned (127.0.0.1 may, without a key).
+# and :unsigned (127.0.0.1 may, without a key). The same keys may transfer
+# (AXFR) every zone but those marked :noxfr (none may; the keys still
+# update them).
 #
-#   tests/bind/server.sh start DIR ZONE[:noupdate|:unsigned]...   starts it in DIR and prints, one per line,
+#   tests/bind/server.sh start DIR ZONE[:noupdate|:unsigned|:noxfr]...   starts it in DIR and prints, one per line,
 #                        BIND_PORT, BIND_PID, BIND_KEY_256_NAME, BIND_KEY_256_SECRET, … 384, 512
 #   tests/bind/server.sh stop DIR                        stops it and removes DIR
 set -euo pipefail
@@ -20,7 +22,7 @@ start() {
     shift
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    local port bits zone update
+    local port bits zone update transfer
     port=$(free_port)
     make_keys "$dir"
     # shellcheck source=/dev/null
@@ -39,19 +41,22 @@ options {
     recursion no;
     dnssec-validation no;
     notify no;
-    allow-transfer { key "$KEY_256_NAME"; };
+    allow-transfer { key "$KEY_256_NAME"; key "$KEY_384_NAME"; key "$KEY_512_NAME"; };
 };
 controls { };
 logging { channel log { file "$dir/named.log"; severity info; print-time yes; }; category default { log; }; };
 CONF
         for arg in "$@"; do
-            read -r zone update < <(zone_spec "$arg")
+            read -r zone update transfer < <(zone_spec "$arg")
             zone_file "$dir" "$zone"
             printf 'zone "%s" { type primary; file "%s.zone"; ' "$zone" "$(printf '%s' "$zone" | tr '/' '_')"
             if [[ "$update" == yes ]]; then
                 printf 'allow-update { key "%s"; key "%s"; key "%s"; }; ' "$KEY_256_NAME" "$KEY_384_NAME" "$KEY_512_NAME"
             elif [[ "$update" == unsigned ]]; then
                 printf 'allow-update { 127.0.0.1; }; '
+            fi
+            if [[ "$transfer" == no ]]; then
+                printf 'allow-transfer { none; }; '
             fi
             printf '};\n'
         done
@@ -81,7 +86,7 @@ main() {
     case "${1:-}" in
         start) shift; start "$@" ;;
         stop) stop "${2:?directory}" ;;
-        *) echo "usage: $0 start DIR ZONE[:noupdate|:unsigned]... | stop DIR" >&2; exit 2 ;;
+        *) echo "usage: $0 start DIR ZONE[:noupdate|:unsigned|:noxfr]... | stop DIR" >&2; exit 2 ;;
     esac
 }
 

@@ -2,9 +2,10 @@
 # A private Knot DNS (knotd) for RFC 2136 tests: DNS on 127.0.0.1 at a free
 # port, three TSIG keys (hmac-sha256/384/512) that may update the zones
 # given, except those marked :noupdate (none may) and :unsigned (127.0.0.1
-# may, without a key).
+# may, without a key). The same keys may transfer (AXFR) every zone but
+# those marked :noxfr (none may; the keys still update them).
 #
-#   tests/knot/server.sh start DIR ZONE[:noupdate|:unsigned]...   starts it in DIR and prints, one per line,
+#   tests/knot/server.sh start DIR ZONE[:noupdate|:unsigned|:noxfr]...   starts it in DIR and prints, one per line,
 #                        KNOT_PORT, KNOT_PID, KNOT_KEY_256_NAME, KNOT_KEY_256_SECRET, … 384, 512
 #   tests/knot/server.sh stop DIR                        stops it and removes DIR
 set -euo pipefail
@@ -20,7 +21,7 @@ start() {
     shift
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    local port bits zone update
+    local port bits zone update transfer acls
     port=$(free_port)
     mkdir -p "$dir/db"
     make_keys "$dir"
@@ -46,7 +47,10 @@ CONF
 acl:
   - id: update
     key: [$KEY_256_NAME, $KEY_384_NAME, $KEY_512_NAME]
-    action: [update, transfer]
+    action: update
+  - id: transfer
+    key: [$KEY_256_NAME, $KEY_384_NAME, $KEY_512_NAME]
+    action: transfer
   - id: unsigned
     address: 127.0.0.1
     action: update
@@ -59,13 +63,20 @@ template:
 zone:
 CONF
         for arg in "$@"; do
-            read -r zone update < <(zone_spec "$arg")
+            read -r zone update transfer < <(zone_spec "$arg")
             zone_file "$dir" "$zone"
             printf '  - domain: "%s"\n    file: "%s.zone"\n' "$zone" "$(printf '%s' "$zone" | tr '/' '_')"
+            acls=()
             if [[ "$update" == yes ]]; then
-                printf '    acl: update\n'
+                acls+=(update)
             elif [[ "$update" == unsigned ]]; then
-                printf '    acl: unsigned\n'
+                acls+=(unsigned)
+            fi
+            if [[ "$transfer" == yes ]]; then
+                acls+=(transfer)
+            fi
+            if ((${#acls[@]})); then
+                printf '    acl: [%s]\n' "$(IFS=,; printf '%s' "${acls[*]}")"
             fi
         done
     } >"$dir/knot.conf"
@@ -94,7 +105,7 @@ main() {
     case "${1:-}" in
         start) shift; start "$@" ;;
         stop) stop "${2:?directory}" ;;
-        *) echo "usage: $0 start DIR ZONE[:noupdate|:unsigned]... | stop DIR" >&2; exit 2 ;;
+        *) echo "usage: $0 start DIR ZONE[:noupdate|:unsigned|:noxfr]... | stop DIR" >&2; exit 2 ;;
     esac
 }
 

@@ -56,7 +56,9 @@ fn script(daemon: Daemon) -> PathBuf {
 
 impl DnsServer {
     /// Starts the server with `zones` (a `:noupdate` suffix: no key may
-    /// update it), each holding its SOA and NS only; stopped when dropped.
+    /// update it; `:unsigned`: 127.0.0.1 may, without a key; `:noxfr`: no
+    /// key may transfer it), each holding its SOA and NS only; stopped when
+    /// dropped.
     pub fn start(daemon: Daemon, zones: &[&str]) -> DnsServer {
         let dir = std::env::temp_dir().join(format!(
             "puq-dns-{}-{}-{}",
@@ -165,6 +167,19 @@ impl DnsServer {
         );
     }
 
+    /// Adds records as another tool would: `lines` are `name ttl type
+    /// content`, sent in UPDATEs of `per_update` records each.
+    pub fn put_many(&self, zone: &str, lines: &[String], per_update: usize) {
+        let mut commands = Vec::new();
+        for (i, chunk) in lines.chunks(per_update.max(1)).enumerate() {
+            if i > 0 {
+                commands.push("send".to_owned());
+            }
+            commands.extend(chunk.iter().map(|line| format!("update add {line}")));
+        }
+        self.nsupdate(zone, &commands);
+    }
+
     /// Adds a record as another tool would.
     pub fn put(&self, zone: &str, name: &str, ttl: u32, rrtype: &str, content: &str) {
         self.nsupdate(
@@ -201,6 +216,25 @@ impl DnsServer {
         lines
     }
 
+    /// `name ttl type content` of the sets at `names` and `rrtype`, asked
+    /// by one dig, sorted.
+    pub fn records_at(&self, names: &[String], rrtype: &str) -> Vec<String> {
+        let mut args = vec!["+noall", "+answer"];
+        for name in names {
+            args.push(name);
+            args.push(rrtype);
+        }
+        let mut records: Vec<String> = self
+            .dig(&args)
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.len() >= 5)
+            .map(|f| format!("{} {} {} {}", f[0], f[1], f[3], f[4..].join(" ")))
+            .collect();
+        records.sort();
+        records
+    }
+
     /// The TTL of the set at a name and type.
     pub fn ttl(&self, name: &str, rrtype: &str) -> Option<u32> {
         self.dig(&["+noall", "+answer", name, rrtype])
@@ -228,6 +262,24 @@ impl DnsServer {
             .collect();
         records.sort();
         records
+    }
+
+    /// How many messages a signed zone transfer of `zone` takes, as dig
+    /// counts them (`;; XFR size: N records (messages M, bytes B)`).
+    pub fn transfer_messages(&self, zone: &str) -> u32 {
+        let key = &self.keys[0];
+        let text = self.dig(&[
+            "-y",
+            &format!("{}:{}:{}", key.algorithm, key.name, key.secret),
+            zone,
+            "AXFR",
+        ]);
+        text.lines()
+            .find_map(|l| {
+                let rest = l.split("(messages ").nth(1)?;
+                rest.split(',').next()?.trim().parse().ok()
+            })
+            .unwrap_or_else(|| panic!("no XFR size in {text}"))
     }
 
     /// The zone's SOA serial: it moves with every change that went through.

@@ -3,16 +3,20 @@
 //!
 //! Everything goes over one TCP connection per call, to the address in the
 //! row and nowhere else: reads are one signed query per name and type, all
-//! sent at once; writes are one UPDATE per zone, which the server applies
-//! as a whole; a zone test asks for the SOA and sends an UPDATE that only
-//! has a prerequisite, so the key and the update policy are both checked
-//! without changing anything.
+//! sent at once, or one signed AXFR of the zone when the engine finds that
+//! cheaper (read as it streams in, see [`axfr`]); writes are one UPDATE per
+//! zone, which the server applies as a whole; a zone test asks for the SOA
+//! and sends an UPDATE that only has a prerequisite, so the key and the
+//! update policy are both checked without changing anything.
 
+pub mod axfr;
 pub mod spec;
 pub mod wire;
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -22,7 +26,8 @@ use tokio::net::TcpStream;
 use crate::http::Transport;
 use crate::name::DnsName;
 use crate::provider::{
-    Applied, Attempted, Backend, Change, ProviderError, RecordSet, Registration, Target,
+    Applied, Attempted, Backend, Change, ProviderError, Reads, RecordSet, Registration, Target,
+    ZoneRead, ZoneSets,
 };
 use crate::retry::{Tries, Try};
 use crate::rr::RecordType;
@@ -87,6 +92,39 @@ impl Backend for Rfc2136Client {
     fn requests(&self) -> u32 {
         self.sent.load(Ordering::Relaxed)
     }
+
+    // One AXFR returns the whole zone, unless this server refused this
+    // zone's transfer to this key before.
+    fn reads(&self) -> Reads {
+        Reads {
+            by_name: true,
+            zone: (!self.transfer_refused()).then_some(ZoneRead { page: None }),
+        }
+    }
+
+    fn read_zone<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<ZoneSets>> {
+        Box::pin(Rfc2136Client::read_zone(self, keys))
+    }
+}
+
+/// Zones whose transfer their server refused in this process, by server,
+/// zone and key ([`Rfc2136Client::transfer_key`]): each refused AXFR costs
+/// a round trip before the engine falls back to the names, so it is asked
+/// once. A policy changed since is seen when the process starts again.
+static REFUSED_TRANSFERS: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
+
+/// How a zone transfer failed.
+enum TransferFault {
+    /// The connection: nothing, or not all, came.
+    Transport {
+        error: ProviderError,
+        answered: bool,
+    },
+    /// What the server sent.
+    Answer(axfr::Stop),
 }
 
 impl Rfc2136Client {
@@ -178,6 +216,14 @@ impl Rfc2136Client {
         Attempted { outcome, attempts }
     }
 
+    /// A connection to the server, within the connect timeout.
+    async fn connect(&self) -> Result<TcpStream, ProviderError> {
+        tokio::time::timeout(self.connect_timeout, TcpStream::connect(self.server))
+            .await
+            .map_err(|_| ProviderError::Transport("cannot connect: timed out".to_owned()))?
+            .map_err(|e| ProviderError::Transport(format!("cannot connect: {e}")))
+    }
+
     /// One try: connect, write every request, read an answer to each (by
     /// id, in whatever order they come), all within the timeout.
     async fn send(&self, requests: &[Request]) -> Result<Vec<Vec<u8>>, ProviderError> {
@@ -185,19 +231,8 @@ impl Rfc2136Client {
         self.sent.fetch_add(count, Ordering::Relaxed);
         let transport = |text: String| ProviderError::Transport(text);
         let talk = async {
-            let mut stream =
-                tokio::time::timeout(self.connect_timeout, TcpStream::connect(self.server))
-                    .await
-                    .map_err(|_| transport("cannot connect: timed out".to_owned()))?
-                    .map_err(|e| transport(format!("cannot connect: {e}")))?;
-            let mut out = Vec::new();
-            for request in requests {
-                let length = u16::try_from(request.bytes.len()).map_err(|_| {
-                    ProviderError::Refused("the DNS message is larger than 64 KiB".to_owned())
-                })?;
-                out.extend_from_slice(&length.to_be_bytes());
-                out.extend_from_slice(&request.bytes);
-            }
+            let mut stream = self.connect().await?;
+            let out = framed(requests)?;
             let broke_off = |e: std::io::Error| {
                 if e.kind() == std::io::ErrorKind::UnexpectedEof {
                     transport("the server closed the connection without an answer".to_owned())
@@ -282,6 +317,156 @@ impl Rfc2136Client {
         }
     }
 
+    /// Where a refused transfer is remembered: the server, the zone and the
+    /// key (another key may be allowed what this one is not).
+    fn transfer_key(&self) -> String {
+        let key = self
+            .key
+            .as_ref()
+            .map_or("unsigned", |k| k.described.as_str());
+        format!("{} {} {key}", self.origin, self.zone.to_absolute())
+    }
+
+    /// Whether this zone's server refused this key a transfer before.
+    fn transfer_refused(&self) -> bool {
+        REFUSED_TRANSFERS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(&self.transfer_key())
+    }
+
+    /// One signed AXFR of the zone (RFC 5936), read message by message as
+    /// it arrives, keeping the sets at `keys` and counting every record
+    /// (the closing SOA, the opening one again, is not counted). Tried
+    /// again, from the start, when the server cannot be reached, breaks
+    /// off or says SERVFAIL; a transfer the server refuses is an error the
+    /// engine falls back from to the names, and is not asked again.
+    pub async fn read_zone(&self, keys: &[(DnsName, RecordType)]) -> Attempted<ZoneSets> {
+        let request = match wire::axfr_query(&self.zone, self.key.as_ref(), self.clock) {
+            Ok(request) => request,
+            Err(e) => return Attempted::unsent(Some(e)),
+        };
+        let (outcome, attempts) = self
+            .tries
+            .run(&self.origin, || async {
+                match self.transfer(&request, keys).await {
+                    Ok(sets) => Try::Done(Ok(sets)),
+                    Err(TransferFault::Transport { error, answered }) => Try::Again {
+                        last: Err(error),
+                        wait: None,
+                        answered,
+                    },
+                    Err(TransferFault::Answer(axfr::Stop {
+                        bad: Bad::Transient(e),
+                        ..
+                    })) => Try::Again {
+                        last: Err(e),
+                        wait: None,
+                        answered: true,
+                    },
+                    Err(TransferFault::Answer(axfr::Stop {
+                        bad: Bad::Final(e),
+                        refused,
+                    })) => {
+                        if refused {
+                            REFUSED_TRANSFERS
+                                .lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                                .insert(self.transfer_key());
+                        }
+                        Try::Done(Err(e))
+                    }
+                }
+            })
+            .await;
+        Attempted { outcome, attempts }
+    }
+
+    /// One try of a transfer: connect, send the AXFR, read its messages
+    /// until the closing SOA, all within the timeout.
+    async fn transfer(
+        &self,
+        request: &Request,
+        keys: &[(DnsName, RecordType)],
+    ) -> Result<ZoneSets, TransferFault> {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let mut transfer =
+            axfr::Transfer::new(request, self.key.as_ref(), self.clock, &self.zone, keys).map_err(
+                |e| {
+                    TransferFault::Answer(axfr::Stop {
+                        bad: Bad::Final(e),
+                        refused: false,
+                    })
+                },
+            )?;
+        let zone = self.zone.to_absolute();
+        let talk = async {
+            let transport =
+                |error: ProviderError, transfer: &axfr::Transfer<'_>| TransferFault::Transport {
+                    error,
+                    answered: transfer.messages() > 0,
+                };
+            let mut stream = self.connect().await.map_err(|e| transport(e, &transfer))?;
+            let broke_off = |e: std::io::Error, transfer: &axfr::Transfer<'_>| {
+                let closed = matches!(
+                    e.kind(),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+                );
+                if closed && transfer.messages() == 0 {
+                    // The server took the connection and the query, and
+                    // hung up without a word: some refuse a transfer so.
+                    // Asking again would cost the same each time, and a
+                    // server given up on would not be asked for the names
+                    // either: it counts as refused, and the names are read.
+                    return TransferFault::Answer(axfr::Stop {
+                        bad: Bad::Final(ProviderError::Transport(format!(
+                            "the server closed the connection without answering the zone transfer, as a server may when it does not allow transfers of {zone} to this key or address"
+                        ))),
+                        refused: true,
+                    });
+                }
+                transport(
+                    ProviderError::Transport(if closed {
+                        "the server closed the connection before the end of the zone transfer"
+                            .to_owned()
+                    } else {
+                        format!("the connection broke off: {e}")
+                    }),
+                    transfer,
+                )
+            };
+            let out = framed(std::slice::from_ref(request)).map_err(|e| transport(e, &transfer))?;
+            stream
+                .write_all(&out)
+                .await
+                .map_err(|e| broke_off(e, &transfer))?;
+            loop {
+                let mut length = [0u8; 2];
+                stream
+                    .read_exact(&mut length)
+                    .await
+                    .map_err(|e| broke_off(e, &transfer))?;
+                let mut message = vec![0u8; usize::from(u16::from_be_bytes(length))];
+                stream
+                    .read_exact(&mut message)
+                    .await
+                    .map_err(|e| broke_off(e, &transfer))?;
+                match transfer.feed(message).map_err(TransferFault::Answer)? {
+                    axfr::Progress::More => {}
+                    axfr::Progress::Done => return Ok(()),
+                }
+            }
+        };
+        match tokio::time::timeout(self.timeout, talk).await {
+            Ok(Ok(())) => Ok(transfer.finish(keys)),
+            Ok(Err(fault)) => Err(fault),
+            Err(_) => Err(TransferFault::Transport {
+                error: ProviderError::Transport("timed out".to_owned()),
+                answered: transfer.messages() > 0,
+            }),
+        }
+    }
+
     /// All changes in one UPDATE: they go through together or not at all.
     pub async fn apply(&self, changes: &[Change]) -> Attempted<()> {
         if changes.is_empty() {
@@ -342,4 +527,18 @@ impl Rfc2136Client {
             attempts: answers.attempts,
         }
     }
+}
+
+/// Messages as DNS over TCP frames them: each after its length in two
+/// bytes (RFC 1035 §4.2.2).
+fn framed(requests: &[Request]) -> Result<Vec<u8>, ProviderError> {
+    let mut out = Vec::new();
+    for request in requests {
+        let length = u16::try_from(request.bytes.len()).map_err(|_| {
+            ProviderError::Refused("the DNS message is larger than 64 KiB".to_owned())
+        })?;
+        out.extend_from_slice(&length.to_be_bytes());
+        out.extend_from_slice(&request.bytes);
+    }
+    Ok(out)
 }

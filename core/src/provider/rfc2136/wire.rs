@@ -1,8 +1,9 @@
 //! The DNS messages of this provider, built and read with hickory-proto:
 //! a query for one set, one UPDATE for a zone's changes, the
-//! prerequisite-only UPDATE of a zone test; TSIG signing and checking of
-//! the answers, the clock included (the crate leaves that to its caller);
-//! and what an answer's RCODE and TSIG error mean, in the server's terms.
+//! prerequisite-only UPDATE of a zone test, the AXFR query of a zone read
+//! (whose answer [`super::axfr`] reads); TSIG signing and checking of the
+//! answers, the clock included (the crate leaves that to its caller); and
+//! what an answer's RCODE and TSIG error mean, in the server's terms.
 //!
 //! No I/O here: every rule is a unit test.
 
@@ -26,7 +27,10 @@ pub const FUDGE: u16 = 300;
 /// A TSIG key: its name as the server knows it, algorithm and secret.
 #[derive(Clone)]
 pub struct Key {
-    signer: TSigner,
+    pub(super) signer: TSigner,
+    /// The length of a whole MAC of the algorithm: a shorter one is
+    /// truncated (RFC 8945 §5.2.2.1), which hickory refuses and so do we.
+    pub(super) mac_len: usize,
     /// `puq-dns. (hmac-sha256)`, for messages.
     pub described: String,
 }
@@ -40,10 +44,10 @@ impl std::fmt::Debug for Key {
 impl Key {
     /// A key from a zone row's checked fields.
     pub fn new(name: &str, algorithm: &str, secret: Vec<u8>) -> Result<Key, ProviderError> {
-        let algorithm_of = match algorithm {
-            "hmac-sha256" => TsigAlgorithm::HmacSha256,
-            "hmac-sha384" => TsigAlgorithm::HmacSha384,
-            "hmac-sha512" => TsigAlgorithm::HmacSha512,
+        let (algorithm_of, mac_len) = match algorithm {
+            "hmac-sha256" => (TsigAlgorithm::HmacSha256, 32),
+            "hmac-sha384" => (TsigAlgorithm::HmacSha384, 48),
+            "hmac-sha512" => (TsigAlgorithm::HmacSha512, 64),
             other => {
                 return Err(ProviderError::Refused(format!(
                     "TSIG algorithm {other} is not supported"
@@ -56,6 +60,7 @@ impl Key {
             .map_err(|e| ProviderError::Refused(format!("cannot use the TSIG key: {e}")))?;
         Ok(Key {
             signer,
+            mac_len,
             described: format!("{} ({algorithm})", key_name.to_ascii()),
         })
     }
@@ -85,7 +90,7 @@ pub struct Request {
     pub id: u16,
     pub bytes: Vec<u8>,
     /// The MAC of the request, which the answer's signature covers.
-    mac: Option<Vec<u8>>,
+    pub(super) mac: Option<Vec<u8>>,
 }
 
 /// A name in wire form. Labels are taken as they are, byte for byte: a
@@ -101,11 +106,11 @@ pub fn wire_name(text: &str) -> Result<Name, String> {
     Name::from_labels(labels).map_err(|e| format!("{text:?} is not a DNS name ({e})"))
 }
 
-fn name_of(name: &DnsName) -> Result<Name, ProviderError> {
+pub(super) fn name_of(name: &DnsName) -> Result<Name, ProviderError> {
     wire_name(name.as_str()).map_err(ProviderError::Refused)
 }
 
-fn wire_type(rrtype: RecordType) -> WireType {
+pub(super) fn wire_type(rrtype: RecordType) -> WireType {
     match rrtype {
         RecordType::A => WireType::A,
         RecordType::Aaaa => WireType::AAAA,
@@ -171,6 +176,21 @@ pub fn soa_query(
     let mut message = Message::query();
     message.metadata.recursion_desired = false;
     message.add_query(Query::query(name_of(zone)?, WireType::SOA));
+    finish(message, key, clock)
+}
+
+/// The AXFR query of a whole zone (RFC 5936 §2.1.1): class IN, no
+/// recursion, signed when there is a key.
+pub fn axfr_query(
+    zone: &DnsName,
+    key: Option<&Key>,
+    clock: Clock,
+) -> Result<Request, ProviderError> {
+    let mut question = Query::query(name_of(zone)?, WireType::AXFR);
+    question.set_query_class(DNSClass::IN);
+    let mut message = Message::query();
+    message.metadata.recursion_desired = false;
+    message.add_query(question);
     finish(message, key, clock)
 }
 
@@ -250,7 +270,7 @@ impl Bad {
     }
 }
 
-fn invalid(text: String) -> Bad {
+pub(super) fn invalid(text: String) -> Bad {
     Bad::Final(ProviderError::InvalidResponse(text))
 }
 
@@ -270,28 +290,13 @@ pub fn answer(
             message.metadata.id, request.id
         )));
     }
-    let tsig_error = message.signature().and_then(|s| s.data.error);
-    if let Some(error) = tsig_error {
-        let server_time = message
-            .signature()
-            .map(|s| (s.data.time, s.data.other.clone()));
-        return Err(Bad::Final(tsig_refusal(
-            message.metadata.response_code,
-            error,
-            key,
-            clock,
-            server_time,
-        )));
-    }
-    let code = message.metadata.response_code;
-    if code != ResponseCode::NoError && code != ResponseCode::NXDomain {
-        // An error needs no signature to be believed: it changes nothing.
-        let error = rcode_refusal(code, message.metadata.op_code, zone);
-        return Err(if code == ResponseCode::ServFail {
-            Bad::Transient(error)
-        } else {
-            Bad::Final(error)
-        });
+    let asked = if message.metadata.op_code == OpCode::Update {
+        Asked::Update
+    } else {
+        Asked::Query
+    };
+    if let Some(bad) = refusal(&message, key, clock, zone, asked) {
+        return Err(bad);
     }
     if let (Some(key), Some(mac)) = (key, &request.mac) {
         if message.signature().is_none() {
@@ -304,15 +309,69 @@ pub fn answer(
             .signer
             .verify_message_byte(bytes, Some(mac), true)
             .map_err(|e| invalid(format!("the server's signature does not verify: {e}")))?;
-        let now = clock.now();
-        let skew = now.abs_diff(signed_at);
-        if skew > u64::from(FUDGE) {
-            return Err(invalid(format!(
-                "the server signed its answer {skew} seconds from this machine's clock; more than {FUDGE} seconds apart, a signature is not trusted: set both clocks right (NTP)"
+        in_time(signed_at, clock, "its answer")?;
+    }
+    Ok(Answer { message })
+}
+
+/// What a request asked of the server, for the words of its refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asked {
+    Query,
+    Update,
+    /// A zone transfer (AXFR).
+    Transfer,
+}
+
+/// The refusal an answer holds, if any: a TSIG error, or an error RCODE
+/// (NXDOMAIN is none but for a transfer). An error needs no signature to
+/// be believed: it changes nothing, and an unsigned one is what RFC 8945
+/// §5.2.1 and §5.2.2 have the server send for an unknown key or a bad MAC.
+pub(super) fn refusal(
+    message: &Message,
+    key: Option<&Key>,
+    clock: Clock,
+    zone: &DnsName,
+    asked: Asked,
+) -> Option<Bad> {
+    let code = message.metadata.response_code;
+    if let Some(signature) = message.signature() {
+        if let Some(error) = signature.data.error {
+            let server_time = Some((signature.data.time, signature.data.other.clone()));
+            return Some(Bad::Final(tsig_refusal(
+                code,
+                error,
+                key,
+                clock,
+                server_time,
+                asked,
             )));
         }
     }
-    Ok(Answer { message })
+    let fine = code == ResponseCode::NoError
+        || (code == ResponseCode::NXDomain && asked != Asked::Transfer);
+    if fine {
+        return None;
+    }
+    let error = rcode_refusal(code, asked, zone);
+    Some(if code == ResponseCode::ServFail {
+        Bad::Transient(error)
+    } else {
+        Bad::Final(error)
+    })
+}
+
+/// A signature made at `signed_at` by the server's clock counts only
+/// within [`FUDGE`] of this machine's (RFC 8945 §5.2.3): hickory checks
+/// the MAC and leaves the time to its caller.
+pub(super) fn in_time(signed_at: u64, clock: Clock, what: &str) -> Result<(), Bad> {
+    let skew = clock.now().abs_diff(signed_at);
+    if skew > u64::from(FUDGE) {
+        return Err(invalid(format!(
+            "the server signed {what} {skew} seconds from this machine's clock; more than {FUDGE} seconds apart, a signature is not trusted: set both clocks right (NTP)"
+        )));
+    }
+    Ok(())
 }
 
 impl Answer {
@@ -325,17 +384,11 @@ impl Answer {
         for record in self.message.answers.iter().filter(|r| {
             r.record_type() == wire_type(rrtype) && owner.as_ref().is_some_and(|o| *o == r.name)
         }) {
-            let content = match &record.data {
-                RData::A(a) => a.0.to_string(),
-                RData::AAAA(aaaa) => aaaa.0.to_string(),
-                RData::PTR(ptr) => ptr.0.to_ascii(),
-                _ => continue,
+            let Some(content) = content_of(record, rrtype) else {
+                continue;
             };
             set.ttl = record.ttl;
-            set.records.push(Record {
-                content: normalize_content(rrtype, &content),
-                id: None,
-            });
+            set.records.push(Record { content, id: None });
         }
         set
     }
@@ -352,6 +405,17 @@ impl Answer {
             _ => None,
         })
     }
+}
+
+/// A record's content as the engine holds it, when it is of `rrtype`.
+pub(super) fn content_of(record: &WireRecord, rrtype: RecordType) -> Option<String> {
+    let content = match (&record.data, rrtype) {
+        (RData::A(a), RecordType::A) => a.0.to_string(),
+        (RData::AAAA(aaaa), RecordType::Aaaa) => aaaa.0.to_string(),
+        (RData::PTR(ptr), RecordType::Ptr) => ptr.0.to_ascii(),
+        _ => return None,
+    };
+    Some(normalize_content(rrtype, &content))
 }
 
 /// The mnemonic of an RCODE, as dig and the RFCs write it.
@@ -373,10 +437,19 @@ fn mnemonic(code: ResponseCode) -> String {
 }
 
 /// An error RCODE in words an admin can act on.
-fn rcode_refusal(code: ResponseCode, op: OpCode, zone: &DnsName) -> ProviderError {
+fn rcode_refusal(code: ResponseCode, asked: Asked, zone: &DnsName) -> ProviderError {
     let zone = zone.to_absolute();
-    let updating = op == OpCode::Update;
+    let updating = asked == Asked::Update;
     let message = match code {
+        ResponseCode::Refused if asked == Asked::Transfer => format!(
+            "the server refuses a zone transfer of {zone} to this key or address (allow-transfer, or the zone's ACL)"
+        ),
+        ResponseCode::NotImp if asked == Asked::Transfer => {
+            "the server does not implement zone transfers".to_owned()
+        }
+        ResponseCode::NXDomain if asked == Asked::Transfer => {
+            format!("the server has no zone {zone}")
+        }
         ResponseCode::Refused if updating => format!(
             "the server does not take updates of {zone} from this key or address (allow-update, update-policy or the zone's ACL)"
         ),
@@ -404,13 +477,18 @@ fn tsig_refusal(
     key: Option<&Key>,
     clock: Clock,
     server_time: Option<(u64, Vec<u8>)>,
+    asked: Asked,
 ) -> ProviderError {
     let key = key.map_or("the key", |k| k.described.as_str());
+    let may = match asked {
+        Asked::Transfer => "transfer this zone (allow-transfer, or the zone's ACL)",
+        Asked::Query | Asked::Update => "update this zone",
+    };
     let (name, message) = match error {
         TsigError::BadKey => (
             "BADKEY",
             format!(
-                "the server does not accept {key} here: check tsig_name and tsig_algorithm, and that the key may update this zone"
+                "the server does not accept {key} here: check tsig_name and tsig_algorithm, and that the key may {may}"
             ),
         ),
         TsigError::BadSig => (
@@ -643,23 +721,23 @@ mod tests {
     fn rcodes_and_tsig_errors_are_named() {
         let zone = name("example.com");
         assert_eq!(
-            rcode_refusal(ResponseCode::Refused, OpCode::Update, &zone).to_string(),
+            rcode_refusal(ResponseCode::Refused, Asked::Update, &zone).to_string(),
             "REFUSED: the server does not take updates of example.com. from this key or address (allow-update, update-policy or the zone's ACL)"
         );
         assert_eq!(
-            rcode_refusal(ResponseCode::NotAuth, OpCode::Update, &zone).to_string(),
+            rcode_refusal(ResponseCode::NotAuth, Asked::Update, &zone).to_string(),
             "NOTAUTH: the server is not authoritative for example.com.: it is not a zone of that server, or not its primary"
         );
         let k = key();
         assert_eq!(
-            tsig_refusal(ResponseCode::NotAuth, TsigError::BadSig, Some(&k), Clock::default(), None).to_string(),
+            tsig_refusal(ResponseCode::NotAuth, TsigError::BadSig, Some(&k), Clock::default(), None, Asked::Query).to_string(),
             "NOTAUTH (BADSIG): the signature does not verify with the server's secret of puq-dns. (hmac-sha256): check tsig_secret"
         );
         let clock = Clock::default();
         let theirs = clock.now() + 7200;
         let other = theirs.to_be_bytes()[2..].to_vec();
         assert_eq!(
-            tsig_refusal(ResponseCode::NotAuth, TsigError::BadTime, Some(&k), clock, Some((0, other))).to_string(),
+            tsig_refusal(ResponseCode::NotAuth, TsigError::BadTime, Some(&k), clock, Some((0, other)), Asked::Update).to_string(),
             "NOTAUTH (BADTIME): the server's clock is 7200 seconds ahead of this machine's, more than the 300 seconds TSIG allows: set both clocks right (NTP)"
         );
     }
