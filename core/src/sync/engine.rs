@@ -236,6 +236,12 @@ async fn read_zone_sets(
         // the server was given up on.
         Err(first) => {
             let read = client.read(keys).await;
+            // The server answers names but not the whole zone: read this
+            // zone by names for the rest of the process. A server that
+            // fails both is down, which says nothing about its zone.
+            if read.outcome.is_ok() {
+                read_way::remember_failed(&size_key);
+            }
             let read = Attempted {
                 outcome: read.outcome.map_err(|_| first),
                 attempts: whole.attempts + read.attempts,

@@ -88,6 +88,13 @@ pub fn remember_size(zone_key: &str, records: u64) {
         .insert(zone_key.to_owned(), records);
 }
 
+/// A whole-zone read of this zone failed (it timed out, or its answer was
+/// refused as too big): later syncs of the process read it by names, as
+/// if it were too big to read whole, instead of failing first each time.
+pub fn remember_failed(zone_key: &str) {
+    remember_size(zone_key, u64::MAX);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +147,15 @@ mod tests {
         };
         assert_eq!(choose(1, 8, listing, None), ReadWay::Zone);
         assert_eq!(choose(300, 8, Reads::BY_NAME, None), ReadWay::Names);
+    }
+
+    #[test]
+    fn a_zone_whose_read_failed_is_read_by_names() {
+        let key = "https://pdns.test/api/v1/servers/localhost/zones/failed.test.";
+        assert_eq!(choose(300, 8, WHOLE, known_size(key)), ReadWay::Zone);
+        remember_failed(key);
+        assert_eq!(choose(300, 8, WHOLE, known_size(key)), ReadWay::Names);
+        assert_eq!(choose(300, 8, PAGED, known_size(key)), ReadWay::Names);
     }
 
     #[test]
