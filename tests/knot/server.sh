@@ -83,30 +83,11 @@ CONF
     /usr/sbin/knotd -c "$dir/knot.conf" >"$dir/knot.out" 2>&1 &
     local pid=$!
     echo "$pid" >"$dir/knot.pid"
-    for _ in $(seq 1 100); do
-        if dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "${1%:*}" SOA 2>/dev/null | grep -q puq-dns.test; then
-            print_env "$dir" KNOT "$port" "$pid"
-            return 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then break; fi
-        sleep 0.05
-    done
-    echo "knotd did not start; its output:" >&2
-    cat "$dir/knot.out" "$dir/knot.log" >&2 2>/dev/null || true
-    kill "$pid" 2>/dev/null || true
-    return 1
+    await_soa "$dir" KNOT "$port" "$pid" "${1%:*}" knotd "$dir/knot.out" "$dir/knot.log"
 }
 
 stop() {
     stop_server "$1/knot.pid" "$1"
 }
 
-main() {
-    case "${1:-}" in
-        start) shift; start "$@" ;;
-        stop) stop "${2:?directory}" ;;
-        *) echo "usage: $0 start DIR ZONE[:noupdate|:unsigned|:noxfr]... | stop DIR" >&2; exit 2 ;;
-    esac
-}
-
-main "$@"
+dns_server_main start stop "$@"
