@@ -3,11 +3,17 @@
 # they need (build/deps.sh) first, prints each table and writes it to its
 # section of BENCHMARKS.md.
 #
-#   build/bench.sh [powerdns|cloudflare|rfc2136|all]     (default: all)
+#   build/bench.sh [powerdns|scale|cloudflare|rfc2136|all]     (default: all)
 #
 # powerdns:   issue 3, "PowerDNS sync": private PowerDNS servers on
 #             127.0.0.1, synced through a proxy that adds 50 ms per request
 #             (bench/src/bin/powerdns.rs).
+# scale:      issue 16, "Reads that scale": each scenario (one VM; resyncMany
+#             of 100 and 1,000 VMs in a /16) a whole `php` process with
+#             target/release/libpuq_dns.so, against private PowerDNS servers
+#             behind the same 50 ms proxy (bench/src/bin/scale.rs,
+#             bench/php/sync.php). Builds the release extension first
+#             (`cargo build --release` at the repository root).
 # cloudflare: issue 4, "Cloudflare sync": the fake Cloudflare API
 #             (tests/fakes/cloudflare.py) on 127.0.0.1 with 50 ms latency
 #             per request (bench/src/bin/cloudflare.rs).
@@ -23,10 +29,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 which="${1:-all}"
 case "$which" in
-    powerdns | cloudflare | rfc2136) benches=("$which") ;;
-    all) benches=(powerdns cloudflare rfc2136) ;;
+    powerdns | scale | cloudflare | rfc2136) benches=("$which") ;;
+    all) benches=(powerdns scale cloudflare rfc2136) ;;
     *)
-        echo "usage: build/bench.sh [powerdns|cloudflare|rfc2136|all]" >&2
+        echo "usage: build/bench.sh [powerdns|scale|cloudflare|rfc2136|all]" >&2
         exit 2
         ;;
 esac
@@ -34,5 +40,9 @@ esac
 build/deps.sh
 for bench in "${benches[@]}"; do
     printf '\n== %s\n' "$bench"
+    if [[ "$bench" == scale ]]; then
+        # The PHP process loads the release extension: built from this tree.
+        cargo build --release --quiet
+    fi
     cargo run --release --quiet -p puq_dns_bench --bin "$bench"
 done

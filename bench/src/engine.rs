@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use puq_dns_core::sync::{run, Job, JobKind, SyncOptions, SyncReport};
 use puq_dns_core::{Vm, ZoneSet};
 
+use crate::stats::ZoneCount;
 use crate::Res;
 
 /// What the operations of a run must be.
@@ -35,12 +36,32 @@ pub async fn sync(
     options: &SyncOptions,
     expect: Expect,
 ) -> Res<Duration> {
+    Ok(sync_stats(zones, vms, kind, options, expect).await?.0)
+}
+
+/// [`sync`], with how the run read and wrote each zone, as its reports
+/// say (`SyncReport::zones`), once per zone in zone order.
+pub async fn sync_stats(
+    zones: &ZoneSet,
+    vms: &[Vm],
+    kind: JobKind<'_>,
+    options: &SyncOptions,
+    expect: Expect,
+) -> Res<(Duration, Vec<ZoneCount>)> {
     let jobs: Vec<Job<'_>> = vms.iter().map(|vm| Job { vm, kind }).collect();
     let started = Instant::now();
     let reports: Vec<SyncReport> = run(zones, &jobs, options, &mut |_, _| {}).await;
     let wall = started.elapsed();
-    check(&describe(kind, vms, options), &reports, expect)?;
-    Ok(wall)
+    let what = describe(kind, vms, options);
+    check(&what, &reports, expect)?;
+    let counts = ZoneCount::merge(
+        &what,
+        reports
+            .iter()
+            .flat_map(|r| &r.zones)
+            .map(ZoneCount::of_stats),
+    )?;
+    Ok((wall, counts))
 }
 
 fn check(what: &str, reports: &[SyncReport], expect: Expect) -> Res<()> {

@@ -14,6 +14,7 @@ use serde_json::{json, Value as Json};
 
 use crate::proxy::Seen;
 use crate::scenario::{sets, Record};
+use crate::stats::{self, ZoneCount};
 use crate::{repo, Res};
 
 fn script() -> PathBuf {
@@ -216,6 +217,107 @@ impl PowerDns {
         Ok(())
     }
 
+    /// Puts every set of `keys` and of `state` as `state` has it, one
+    /// PATCH per zone, directly: `state`'s contents and TTL where it has the
+    /// set, nothing where it has not.
+    pub async fn set_state(&self, keys: &[Record], state: &[Record]) -> Res<()> {
+        let wanted = sets(state);
+        let mut by_zone: BTreeMap<&str, Vec<Json>> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for (rec, contents) in &wanted {
+            seen.insert((rec.zone, rec.name.as_str(), rec.rrtype));
+            by_zone
+                .entry(rec.zone)
+                .or_default()
+                .push(replace(&rec.name, rec.rrtype, rec.ttl, contents));
+        }
+        for (rec, _) in sets(keys) {
+            if !seen.contains(&(rec.zone, rec.name.as_str(), rec.rrtype)) {
+                by_zone
+                    .entry(rec.zone)
+                    .or_default()
+                    .push(delete(&rec.name, rec.rrtype));
+            }
+        }
+        for (zone, rrsets) in by_zone {
+            self.patch(zone, rrsets).await?;
+        }
+        Ok(())
+    }
+
+    /// The whole zone, unfiltered, by (name without the final dot, type):
+    /// TTL and sorted contents.
+    pub async fn zone_sets(
+        &self,
+        zone: &str,
+    ) -> Res<HashMap<(String, String), (u64, Vec<String>)>> {
+        let answer = self
+            .http
+            .get(self.zone_url(zone))
+            .header("X-API-Key", &self.key)
+            .send()
+            .await?;
+        let status = answer.status();
+        let body = answer.text().await?;
+        if !status.is_success() {
+            return Err(format!("GET {zone}: HTTP {status}: {body}").into());
+        }
+        let doc: Json = serde_json::from_str(&body)?;
+        let mut out = HashMap::new();
+        for rrset in doc["rrsets"].as_array().into_iter().flatten() {
+            let name = rrset["name"].as_str().unwrap_or("");
+            let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+            let rrtype = rrset["type"].as_str().unwrap_or("").to_owned();
+            let mut contents: Vec<String> = rrset["records"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["content"].as_str().map(str::to_owned))
+                .collect();
+            contents.sort();
+            out.insert(
+                (name, rrtype),
+                (rrset["ttl"].as_u64().unwrap_or(0), contents),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Reads each zone of `recs` back whole, directly, in one GET: every
+    /// set of `recs` has exactly its contents and TTL. For many sets,
+    /// where [`PowerDns::verify`] would make a GET per set.
+    pub async fn verify_zones(&self, recs: &[Record], what: &str) -> Res<()> {
+        let mut zones: Vec<&str> = recs.iter().map(|r| r.zone).collect();
+        zones.sort_unstable();
+        zones.dedup();
+        for zone in zones {
+            let got = self.zone_sets(zone).await?;
+            for (rec, contents) in sets(recs).into_iter().filter(|(r, _)| r.zone == zone) {
+                let mut want: Vec<String> = contents
+                    .into_iter()
+                    .map(|content| {
+                        self::content(&Record {
+                            content,
+                            ..rec.clone()
+                        })
+                    })
+                    .collect();
+                want.sort();
+                let key = (rec.name.to_ascii_lowercase(), rec.rrtype.to_owned());
+                let want = (u64::from(rec.ttl), want);
+                let have = got.get(&key);
+                if have != Some(&want) {
+                    let (name, rrtype) = (&rec.name, rec.rrtype);
+                    return Err(format!(
+                        "{what}: {name} {rrtype} in {zone} is {have:?}, expected {want:?} (TTL, contents)"
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reads every set of `recs` back, directly: exactly their contents.
     pub async fn verify(&self, recs: &[Record], what: &str) -> Res<()> {
         for (rec, contents) in sets(recs) {
@@ -355,9 +457,46 @@ impl Traffic {
         )
     }
 
-    /// One connection is one request, and the run sent exactly the reads
-    /// and writes it has to (plus one try more per 5xx answer).
-    pub fn check(&self, what: &str, reads: usize, writes: usize) -> Res<()> {
+    /// One connection is one request; the run sent exactly the requests
+    /// the engine reports in `counts` (retries included), and those are
+    /// what its read ways and writes cost (see [`stats::check_expected`]):
+    /// one GET per name read by name, one per zone read whole, one PATCH
+    /// per zone in `changes`, plus one try more per 5xx answer.
+    pub fn check_counts(
+        &self,
+        what: &str,
+        counts: &[ZoneCount],
+        names: &BTreeMap<&'static str, usize>,
+        changes: &dyn Fn(&str) -> bool,
+    ) -> Res<()> {
+        let mut problems = self.transport_problems();
+        let (gets, patches) = (stats::reads(counts), stats::writes(counts));
+        if self.gets as u64 != gets || self.patches as u64 != patches {
+            problems.push(format!(
+                "the engine reports {gets} GET + {patches} PATCH ({}), the proxy saw {}",
+                stats::read_column(counts),
+                self.requests()
+            ));
+        }
+        if let Err(e) = stats::check_expected(
+            "reported counts",
+            counts,
+            names,
+            changes,
+            (self.get_5xx, self.patch_5xx),
+        ) {
+            problems.push(e.to_string());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{what}: {}", problems.join("; ")).into())
+        }
+    }
+
+    /// A response without `Connection: close`, a connection without a
+    /// response, a request neither GET nor PATCH: each breaks the count.
+    fn transport_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.without_close > 0 {
             problems.push(format!(
@@ -371,6 +510,13 @@ impl Traffic {
                 self.without_response, self.other
             ));
         }
+        problems
+    }
+
+    /// One connection is one request, and the run sent exactly the reads
+    /// and writes it has to (plus one try more per 5xx answer).
+    pub fn check(&self, what: &str, reads: usize, writes: usize) -> Res<()> {
+        let mut problems = self.transport_problems();
         if self.gets != reads + self.get_5xx || self.patches != writes + self.patch_5xx {
             problems.push(format!(
                 "expected {reads} GET + {writes} PATCH (+ retries of {} + {} HTTP 5xx), saw {}",

@@ -96,16 +96,28 @@ pub struct Row {
     pub wall: Duration,
     /// `38 (35 GET + 3 PATCH)`: the total first.
     pub requests: String,
+    /// How each zone was read (`fwd names (1) · ip6 zone (1)`); the table
+    /// has a Read column when any row says.
+    pub read: String,
     pub note: String,
 }
 
-/// `| Scenario | Method | Wall (ms) | <counted> | Notes |`.
+/// `| Scenario | Method | Wall (ms) | <counted> | [Read |] Notes |`.
 pub fn table(rows: &[Row], counted: &str) -> String {
-    let mut out =
-        format!("| Scenario | Method | Wall (ms) | {counted} | Notes |\n|---|---|---:|---|---|\n");
+    let read = rows.iter().any(|r| !r.read.is_empty());
+    let mut out = if read {
+        format!("| Scenario | Method | Wall (ms) | {counted} | Read | Notes |\n|---|---|---:|---|---|---|\n")
+    } else {
+        format!("| Scenario | Method | Wall (ms) | {counted} | Notes |\n|---|---|---:|---|---|\n")
+    };
     for r in rows {
+        let read = if read {
+            format!(" {} |", r.read)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "| {} | {} | {:.0} | {} | {} |\n",
+            "| {} | {} | {:.0} | {} |{read} {} |\n",
             r.scenario,
             r.method,
             ms(r.wall),

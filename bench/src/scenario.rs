@@ -132,6 +132,24 @@ impl BenchVm {
         (1..=100).map(BenchVm::small).collect()
     }
 
+    /// `n` VMs of 2 IPv4 each, `vm-0001` and on, at consecutive addresses
+    /// of the /16 from 198.18.101.1: the first 100 have the addresses of
+    /// [`BenchVm::small`], 1,000 reach 198.18.108.208.
+    pub fn many(n: u16) -> Vec<BenchVm> {
+        let base = u32::from(Ipv4Addr::new(198, 18, 101, 1));
+        (1..=n)
+            .map(|i| {
+                let first = base + 2 * (u32::from(i) - 1);
+                BenchVm {
+                    id: 1000 + i64::from(i),
+                    name: format!("vm-{i:04}"),
+                    v4: vec![Ipv4Addr::from(first), Ipv4Addr::from(first + 1)],
+                    v6: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
     pub fn fqdn(&self) -> String {
         format!("{}.{DOMAIN}", self.name)
     }
@@ -184,6 +202,47 @@ impl BenchVm {
         );
         recs
     }
+}
+
+/// The records of the big VM ([`BenchVm::big`] at 192.0.2.10 and .11)
+/// with some gone, some wrong and foreign ones at its names, in every
+/// zone: what a resync after a lost update or a hand edit finds. One A and
+/// one AAAA are missing and a foreign A and AAAA are at the FQDN; the PTR
+/// of 192.0.2.10 names another host; one IPv6 PTR is missing and another
+/// names another host.
+pub fn stale(recs: &[Record]) -> Vec<Record> {
+    let fqdn = recs
+        .iter()
+        .find(|r| r.zone == DOMAIN)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let old_name = format!("old-name.{DOMAIN}");
+    let v4_10 = reverse(Ipv4Addr::new(192, 0, 2, 10).into());
+    let v6_1 = reverse(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, 1).into());
+    let v6_2 = reverse(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, 2).into());
+    let mut out: Vec<Record> = recs
+        .iter()
+        .filter(|r| !(r.rrtype == "A" && r.content == "192.0.2.11"))
+        .filter(|r| !(r.rrtype == "AAAA" && r.content == "2001:db8:0:1::20"))
+        .filter(|r| r.name != v6_1)
+        .cloned()
+        .map(|mut r| {
+            if r.name == v4_10 || r.name == v6_2 {
+                r.content.clone_from(&old_name);
+            }
+            r
+        })
+        .collect();
+    let extra = |rrtype, content: &str| Record {
+        zone: DOMAIN,
+        name: fqdn.clone(),
+        rrtype,
+        content: content.to_owned(),
+        ttl: TTL,
+    };
+    out.push(extra("A", "192.0.2.99"));
+    out.push(extra("AAAA", "2001:db8:0:1::99"));
+    out
 }
 
 pub fn vms(vms: &[BenchVm]) -> Res<Vec<Vm>> {

@@ -222,6 +222,7 @@ fn engine_row(scenario: &'static str, method: String, runs: &[Measured]) -> Row 
         wall: median.wall,
         requests: median.traffic.requests(),
         note,
+        ..Row::default()
     }
 }
 
@@ -352,6 +353,7 @@ async fn measure(
         wall: n.wall,
         requests: n.traffic.requests(),
         note: "1 run".to_owned(),
+        ..Row::default()
     };
     println!("  {}: {:.0} ms, {}", row.method, ms(row.wall), row.requests);
     rows.push(row);
@@ -389,6 +391,7 @@ fn push_computed(
         wall: slowest(&|z| read_trip(z) + write_trip(z)),
         requests: requests(gets, batches),
         note: "1 read + 1 batch round trip, zones in parallel".to_owned(),
+        ..Row::default()
     });
     rows.push(Row {
         scenario,
@@ -396,6 +399,7 @@ fn push_computed(
         wall: slowest(&read_trip),
         requests: requests(gets, 0),
         note: "1 read round trip, zones in parallel".to_owned(),
+        ..Row::default()
     });
     for concurrency in [8usize, 64] {
         let rounds = gets.div_ceil(concurrency);
@@ -410,6 +414,7 @@ fn push_computed(
                 1 => "1 read round trip, then 1 batch".to_owned(),
                 n => format!("{n} read round trips, then 1 batch"),
             },
+            ..Row::default()
         });
     }
 }

@@ -13,30 +13,33 @@
 //! cargo run --release -p puq_dns_bench --bin powerdns
 //! ```
 //!
-//! A run whose records are not on the server afterwards, or whose request
-//! count is not what the engine must send, exits non-zero.
+//! The engine chooses per zone how to read (the sets at the names, or the
+//! whole zone), and says in its reports how it read each zone and with how
+//! many requests. A run whose records are not on the server afterwards,
+//! whose requests through the proxy are not the ones it reports, or whose
+//! reported requests are not what its read ways and writes cost, exits
+//! non-zero.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use puq_dns_bench::engine::{self, Expect};
-use puq_dns_bench::pdns::{self, replace, PowerDns, Traffic};
-use puq_dns_bench::proxy::{Protocol, Proxy};
-use puq_dns_bench::report::{self, median, ms, Row, Started};
+use puq_dns_bench::pdns::{self, replace, Traffic};
+use puq_dns_bench::pdns_server::{filler_count, Cost, Server, FILL_CHUNK};
+use puq_dns_bench::proxy::Proxy;
+use puq_dns_bench::report::{self, ms, Row, Started};
 use puq_dns_bench::scenario::{
-    self, fillers, names_by_zone, BenchVm, Record, DOMAIN, FILLER, FILLER_16_FULL, REV4_16,
-    REV4_24, REV6,
+    self, fillers, names_by_zone, BenchVm, Record, DOMAIN, FILLER, REV4_16, REV4_24, REV6,
 };
+use puq_dns_bench::stats::{self, ZoneCount};
 use puq_dns_bench::Res;
 use puq_dns_core::sync::{JobKind, SyncOptions};
-use puq_dns_core::{Array, Value, Vm, ZoneSet};
+use puq_dns_core::{Vm, ZoneSet};
 use serde_json::json;
 
 /// Added by the proxy to every request, before it reaches PowerDNS.
 const DELAY: Duration = Duration::from_millis(50);
-/// Rrsets per PATCH when filling zones.
-const FILL_CHUNK: usize = 4096;
 /// A naive run projected to take longer than this is cut short after
 /// `NAIVE_SAMPLE` requests and extrapolated.
 const NAIVE_BUDGET: Duration = Duration::from_secs(180);
@@ -50,24 +53,6 @@ const COMMAND: &str = "build/bench.sh powerdns";
 const SCENARIO_A: &str = "A: 1 VM, 200-record zones";
 const SCENARIO_B: &str = "B: 1 VM, /16 reverse zone";
 const SCENARIO_C: &str = "C: resyncMany, 100 VMs, /16";
-
-/// Fillers per zone: the /16 has every address.
-fn filler_count(zone: &str) -> usize {
-    if zone == REV4_16 {
-        FILLER_16_FULL
-    } else {
-        FILLER
-    }
-}
-
-/// What PowerDNS itself takes in a zone, measured without the proxy.
-#[derive(Clone, Copy, Debug, Default)]
-struct Cost {
-    /// One filtered GET (one name), median of 7.
-    get: Duration,
-    /// One PATCH replacing one rrset, median of 6.
-    patch: Duration,
-}
 
 /// What the report says besides the table.
 #[derive(Default)]
@@ -89,111 +74,33 @@ struct Context {
     dropped_64: u64,
 }
 
-/// A private PowerDNS with its zones filled, the proxy in front of it, and
-/// what its zones cost the server.
-struct Server {
-    pdns: PowerDns,
-    proxy: Proxy,
-    costs: HashMap<&'static str, Cost>,
-}
-
-impl Server {
-    async fn start(
-        scenario: &'static str,
-        zones: &[&'static str],
-        context: &mut Context,
-    ) -> Res<Server> {
-        println!("{scenario}: starting PowerDNS");
-        let pdns = PowerDns::start()?;
-        let upstream = pdns.upstream()?;
-        let proxy = Proxy::start(upstream, DELAY, Protocol::Http).await?;
-        context.version = pdns.version().await?;
-        context.backlog = pdns::listen_backlog(upstream.port());
-        for zone in zones {
-            let fill = fillers(zone, filler_count(zone));
-            let took = pdns.fill(zone, &fill, FILL_CHUNK).await?;
-            println!(
-                "  zone {zone}: {} filler records in {} ms",
-                fill.len(),
-                took.as_millis()
-            );
-            if *zone == REV4_16 {
-                context.fill_16 = Some(took);
-                let (full, bytes) = pdns.full_get(REV4_16).await?;
-                println!(
-                    "  full GET of {REV4_16} (direct): {} ms, {:.1} MB",
-                    full.as_millis(),
-                    bytes as f64 / 1e6
-                );
-                context.full_get_16 = Some((full, bytes));
-            }
+/// Starts a server for `scenario` with `zones` filled, and notes what
+/// the report says about it.
+async fn start_server(
+    scenario: &'static str,
+    zones: &[&'static str],
+    context: &mut Context,
+) -> Res<Server> {
+    let server = Server::start(scenario, zones, DELAY).await?;
+    context.version.clone_from(&server.version);
+    context.backlog = server.backlog;
+    for (zone, cost) in &server.costs {
+        context
+            .costs
+            .push((scenario, zone, filler_count(zone), *cost));
+        if *zone == REV4_16 {
+            context.full_get_16 = Some((cost.full_get, cost.full_bytes));
+            context.fill_16 = server.fills.get(zone).map(|(_, took)| *took);
         }
-        let mut costs = HashMap::new();
-        for zone in zones {
-            let cost = server_cost(&pdns, zone).await?;
-            println!(
-                "  server cost in {zone}: filtered GET {:.1} ms, PATCH {:.1} ms",
-                ms(cost.get),
-                ms(cost.patch)
-            );
-            context
-                .costs
-                .push((scenario, zone, filler_count(zone), cost));
-            costs.insert(*zone, cost);
-        }
-        Ok(Server { pdns, proxy, costs })
     }
-
-    /// Zone rows for the zones, pointing at the proxy.
-    fn zone_set(&self, zones: &[&str]) -> Res<ZoneSet> {
-        let rows: Vec<Value> = zones
-            .iter()
-            .zip(1..)
-            .map(|(zone, id)| self.pdns.row(id, zone, &self.proxy.url()))
-            .collect();
-        Ok(ZoneSet::from_rows(&Value::Array(Array::list(rows)))
-            .map_err(|e| format!("zone rows: {e}"))?)
-    }
-}
-
-async fn server_cost(pdns: &PowerDns, zone: &'static str) -> Res<Cost> {
-    let probe = fillers(zone, 1)
-        .into_iter()
-        .next()
-        .ok_or_else(|| format!("no filler in {zone}"))?;
-    let other = if probe.rrtype == "A" {
-        "198.51.100.254".to_owned()
-    } else {
-        "probe.filler.example".to_owned()
-    };
-    let mut gets = Vec::new();
-    for _ in 0..7 {
-        let started = Instant::now();
-        pdns.at(zone, &probe.name).await?;
-        gets.push(started.elapsed());
-    }
-    // Alternate between two contents so that each PATCH changes something,
-    // and end with the original.
-    let mut patches = Vec::new();
-    for i in 0..6 {
-        let content = if i % 2 == 0 { &other } else { &probe.content };
-        let rrset = replace(
-            &probe.name,
-            probe.rrtype,
-            probe.ttl,
-            std::slice::from_ref(content),
-        );
-        patches.push(pdns.patch(zone, vec![rrset]).await?);
-    }
-    Ok(Cost {
-        get: median(gets),
-        patch: median(patches),
-    })
+    Ok(server)
 }
 
 struct Measured {
     wall: Duration,
     traffic: Traffic,
+    /// Per zone, how the engine says it read and wrote.
+    counts: Vec<ZoneCount>,
     /// Connections the kernel dropped because a listen queue was full
     /// (counted for the whole machine, so another program's could be in
     /// it; there is none on a quiet machine).
@@ -201,35 +108,45 @@ struct Measured {
 }
 
 /// One `run` of the engine through the proxy, with its reports and its
-/// requests checked.
+/// requests checked: the proxy saw exactly the requests the engine reports
+/// per zone, and those are one GET per name (a zone read by name) or one
+/// (a zone read whole), and one PATCH per zone when `writes`, plus one per
+/// HTTP 5xx answer tried again.
 async fn engine(
     proxy: &Proxy,
     zones: &ZoneSet,
     vms: &[Vm],
     kind: JobKind<'_>,
     concurrency: usize,
-    (reads, writes): (usize, usize),
+    names: &BTreeMap<&'static str, usize>,
+    writes: bool,
 ) -> Res<Measured> {
     let options = SyncOptions {
         concurrency,
         ..SyncOptions::default()
     };
-    let expect = if writes == 0 {
-        Expect::Only("keep")
-    } else {
+    let expect = if writes {
         Expect::Any
+    } else {
+        Expect::Only("keep")
     };
     let overflows = pdns::listen_overflows();
     let mark = proxy.mark();
-    let wall = engine::sync(zones, vms, kind, &options, expect).await?;
+    let (wall, counts) = engine::sync_stats(zones, vms, kind, &options, expect).await?;
     let traffic = Traffic::of(&proxy.since(mark));
     let dropped = overflows
         .zip(pdns::listen_overflows())
         .map(|(before, after)| after.saturating_sub(before));
-    traffic.check(&engine::describe(kind, vms, &options), reads, writes)?;
+    traffic.check_counts(
+        &engine::describe(kind, vms, &options),
+        &counts,
+        names,
+        &|_| writes,
+    )?;
     Ok(Measured {
         wall,
         traffic,
+        counts,
         dropped,
     })
 }
@@ -352,13 +269,16 @@ async fn measure(
 ) -> Res<()> {
     let reads_by = names_by_zone(&w.recs);
     let reads: usize = reads_by.values().sum();
-    let writes = reads_by.len();
     println!(
-        "\n{}: {} records at {reads} names in {writes} zones",
+        "\n{}: {} records at {reads} names in {} zones",
         w.scenario,
-        w.recs.len()
+        w.recs.len(),
+        reads_by.len()
     );
     let (kind, label) = w.write;
+    // How the median writing run read each zone, by concurrency: the
+    // estimates are computed for the same reads.
+    let mut read_ways: Vec<(usize, Vec<ZoneCount>)> = Vec::new();
     for concurrency in [8, 64] {
         let mut written = Vec::new();
         for _ in 0..REPEAT {
@@ -369,7 +289,8 @@ async fn measure(
                 &w.vms,
                 kind,
                 concurrency,
-                (reads, writes),
+                &reads_by,
+                true,
             )
             .await?;
             server.pdns.verify(&w.recs, label).await?;
@@ -383,7 +304,8 @@ async fn measure(
                 &w.vms,
                 JobKind::Resync,
                 concurrency,
-                (reads, 0),
+                &reads_by,
+                false,
             )
             .await?;
             server.pdns.verify(&w.recs, w.again).await?;
@@ -401,6 +323,9 @@ async fn measure(
                 .filter_map(|m| m.dropped)
                 .sum::<u64>();
         }
+        if let Some(median) = report::median_run(&written, |m| m.wall) {
+            read_ways.push((concurrency, median.counts.clone()));
+        }
         for (what, runs) in [(label, written), (w.again, again)] {
             let row = engine_row(
                 w.scenario,
@@ -408,10 +333,11 @@ async fn measure(
                 &runs,
             );
             println!(
-                "  {}: {:.0} ms, {}; {}",
+                "  {}: {:.0} ms, {}; {}; {}",
                 row.method,
                 ms(row.wall),
                 row.requests,
+                row.read,
                 row.note
             );
             rows.push(row);
@@ -434,7 +360,7 @@ async fn measure(
     );
     rows.push(row);
 
-    push_computed(w.scenario, &reads_by, &server.costs, rows);
+    push_computed(w.scenario, &reads_by, server, &read_ways, rows);
     Ok(())
 }
 
@@ -468,11 +394,21 @@ fn engine_row(scenario: &'static str, method: String, runs: &[Measured]) -> Row 
             .collect();
         note.push_str(&format!("; listen-queue drops: {}", dropped.join(", ")));
     }
+    // The engine remembers a zone's size once it has read it whole, so a
+    // later run may choose otherwise than the first.
+    let ways: Vec<String> = runs.iter().map(|m| stats::read_column(&m.counts)).collect();
+    if ways
+        .iter()
+        .any(|w| *w != stats::read_column(&median.counts))
+    {
+        note.push_str(&format!("; reads by run: {}", ways.join("; ")));
+    }
     Row {
         scenario,
         method,
         wall: median.wall,
         requests: median.traffic.requests(),
+        read: stats::read_column(&median.counts),
         note,
     }
 }
@@ -498,6 +434,7 @@ fn naive_row(scenario: &'static str, n: &Naive) -> Row {
         } else {
             "1 run".to_owned()
         },
+        read: "no reads".to_owned(),
     }
 }
 
@@ -505,19 +442,15 @@ fn requests(gets: usize, patches: usize) -> String {
     format!("{} ({gets} GET + {patches} PATCH)", gets + patches)
 }
 
-/// The computed minimum: every zone in parallel, its reads all at once in
-/// one round trip (50 ms + one filtered GET), then one PATCH (50 ms + one
-/// PATCH); the slowest zone is the wall time. With `writes` false, reads
-/// only.
-fn minimum(
-    reads: &BTreeMap<&'static str, usize>,
-    costs: &HashMap<&'static str, Cost>,
-    writes: bool,
-) -> (Duration, usize, usize) {
-    let wall = reads
+/// The computed minimum: every zone in parallel, one read (50 ms + one
+/// filtered GET: the least a read can take, as if every name's GET went in
+/// the same round trip) and one PATCH (50 ms + one PATCH); the slowest zone
+/// is the wall time. With `writes` false, reads only.
+fn minimum(reads: &BTreeMap<&'static str, usize>, server: &Server, writes: bool) -> Duration {
+    reads
         .keys()
         .map(|zone| {
-            let cost = costs.get(zone).copied().unwrap_or_default();
+            let cost = server.cost(zone);
             DELAY
                 + cost.get
                 + if writes {
@@ -527,61 +460,90 @@ fn minimum(
                 }
         })
         .max()
-        .unwrap_or_default();
-    let gets = reads.values().sum();
-    let patches = if writes { reads.len() } else { 0 };
-    (wall, gets, patches)
+        .unwrap_or_default()
 }
 
-/// What the engine's bound on requests in flight allows: the reads of all
-/// zones in ceil(reads / concurrency) rounds, then the slowest zone's PATCH.
-/// An estimate, not a bound: it ignores that zones PATCH as soon as their
-/// own reads are done.
-fn at_concurrency(
-    concurrency: usize,
-    reads: &BTreeMap<&'static str, usize>,
-    costs: &HashMap<&'static str, Cost>,
-) -> Duration {
-    let total: usize = reads.values().sum();
-    let rounds = total.div_ceil(concurrency.max(1));
-    let zone_costs = reads.keys().filter_map(|z| costs.get(z));
-    let get = zone_costs.clone().map(|c| c.get).max().unwrap_or_default();
-    let patch = zone_costs.map(|c| c.patch).max().unwrap_or_default();
-    (DELAY + get) * u32::try_from(rounds).unwrap_or(u32::MAX) + DELAY + patch
+/// What the engine's bound on requests in flight allows for the reads it
+/// chose: the GETs by name of all zones in ceil(GETs / concurrency) rounds
+/// (each 50 ms + the slowest filtered GET), beside them each whole-zone GET
+/// (50 ms + the server's time for it), then the slowest zone's PATCH. An
+/// estimate, not a bound: it ignores that zones PATCH as soon as their own
+/// reads are done, and that one server takes one PATCH at a time.
+fn at_concurrency(concurrency: usize, ways: &[ZoneCount], server: &Server) -> (Duration, String) {
+    let by_name: Vec<&ZoneCount> = ways.iter().filter(|c| c.read == "names").collect();
+    let whole: Vec<&ZoneCount> = ways.iter().filter(|c| c.read == "zone").collect();
+    let gets: u64 = by_name.iter().map(|c| c.read_requests).sum();
+    let slots = gets + whole.len() as u64;
+    let rounds = if gets == 0 {
+        0
+    } else {
+        slots.div_ceil(concurrency.max(1) as u64)
+    };
+    let get = by_name
+        .iter()
+        .map(|c| server.cost(&c.zone).get)
+        .max()
+        .unwrap_or_default();
+    let name_reads = (DELAY + get) * u32::try_from(rounds).unwrap_or(u32::MAX);
+    let zone_reads = whole
+        .iter()
+        .map(|c| DELAY + server.cost(&c.zone).full_get)
+        .max()
+        .unwrap_or_default();
+    let patch = ways
+        .iter()
+        .map(|c| server.cost(&c.zone).patch)
+        .max()
+        .unwrap_or_default();
+    let mut how = Vec::new();
+    match rounds {
+        0 => {}
+        1 => how.push("1 round trip by name".to_owned()),
+        n => how.push(format!("{n} round trips by name")),
+    }
+    if !whole.is_empty() {
+        let zones: Vec<&str> = whole.iter().map(|c| stats::short(&c.zone)).collect();
+        how.push(format!("a whole-zone GET of {}", zones.join(", ")));
+    }
+    (
+        name_reads.max(zone_reads) + DELAY + patch,
+        format!("{}, then 1 PATCH", how.join(" beside ")),
+    )
 }
 
 fn push_computed(
     scenario: &'static str,
     reads_by: &BTreeMap<&'static str, usize>,
-    costs: &HashMap<&'static str, Cost>,
+    server: &Server,
+    read_ways: &[(usize, Vec<ZoneCount>)],
     rows: &mut Vec<Row>,
 ) {
-    let (wall, gets, patches) = minimum(reads_by, costs, true);
+    let zones = reads_by.len();
     rows.push(Row {
         scenario,
         method: "theoretical minimum (computed)".to_owned(),
-        wall,
-        requests: requests(gets, patches),
-        note: "1 read + 1 write round trip, zones in parallel".to_owned(),
+        wall: minimum(reads_by, server, true),
+        requests: requests(zones, zones),
+        note: "1 read + 1 write round trip per zone, zones in parallel".to_owned(),
+        ..Row::default()
     });
-    let (wall, gets, _) = minimum(reads_by, costs, false);
     rows.push(Row {
         scenario,
         method: "theoretical minimum, nothing to change (computed)".to_owned(),
-        wall,
-        requests: requests(gets, 0),
-        note: "1 read round trip, zones in parallel".to_owned(),
+        wall: minimum(reads_by, server, false),
+        requests: requests(zones, 0),
+        note: "1 read round trip per zone, zones in parallel".to_owned(),
+        ..Row::default()
     });
-    for concurrency in [8, 64] {
+    for (concurrency, ways) in read_ways {
+        let (wall, how) = at_concurrency(*concurrency, ways, server);
         rows.push(Row {
             scenario,
             method: format!("estimate at concurrency {concurrency} (computed)"),
-            wall: at_concurrency(concurrency, reads_by, costs),
-            requests: requests(gets, patches),
-            note: match gets.div_ceil(concurrency) {
-                1 => "1 read round trip, then 1 PATCH".to_owned(),
-                n => format!("{n} read round trips, then 1 PATCH"),
-            },
+            wall,
+            requests: requests(stats::reads(ways) as usize, ways.len()),
+            read: stats::read_column(ways),
+            note: format!("the reads of the median writing run: {how}"),
         });
     }
 }
@@ -594,7 +556,7 @@ async fn main() -> Res<()> {
 
     // Scenario A on a server of its own, so the /16 is not in its database.
     {
-        let server = Server::start(SCENARIO_A, &[DOMAIN, REV4_24, REV6], &mut context).await?;
+        let server = start_server(SCENARIO_A, &[DOMAIN, REV4_24, REV6], &mut context).await?;
         let vm = BenchVm::big([Ipv4Addr::new(192, 0, 2, 10), Ipv4Addr::new(192, 0, 2, 11)]);
         let work = Workload::new(
             &server,
@@ -611,7 +573,7 @@ async fn main() -> Res<()> {
     // Scenarios B and C share a server: the /16 is filled once.
     {
         println!();
-        let server = Server::start(SCENARIO_B, &[DOMAIN, REV4_16, REV6], &mut context).await?;
+        let server = start_server(SCENARIO_B, &[DOMAIN, REV4_16, REV6], &mut context).await?;
         let vm = BenchVm::big([Ipv4Addr::new(198, 18, 0, 10), Ipv4Addr::new(198, 18, 0, 11)]);
         let work = Workload::new(
             &server,
@@ -677,17 +639,37 @@ fn interpretation(rows: &[Row], context: &Context) -> Vec<String> {
     ));
 
     let gets: Vec<f64> = context.costs.iter().map(|(_, _, _, c)| ms(c.get)).collect();
+    let read = |scenario: &str, method: &str| {
+        report::find(rows, scenario, method).map_or(String::new(), |r| r.read.clone())
+    };
+    let again8 = "engine resync, nothing to change, concurrency 8";
+    let many_again8 = "engine resyncMany, nothing to change, concurrency 8";
     lines.push(format!(
-        "A filtered GET costs PowerDNS {:.1} to {:.1} ms, in the /16 as in a 200-record zone, so each read costs about one 50 ms round trip and the engine makes `concurrency` of them at a time: with nothing to change it took {:.0} ms for A's 35 names (5 round trips at concurrency 8) and {:.0} ms for C's 300 names (38 round trips).",
+        "The engine reads a zone by name (one filtered GET per name, `concurrency` at a time) while one round of requests holds its names, and else whole, in one unfiltered GET, when that takes fewer round trips for the zone's size (remembered in the process once seen; a zone of unknown size counts as two). At concurrency 8 it read A as {} and C as {}: {} and {} GETs where one per name would be 35 and 300. A filtered GET costs PowerDNS {:.1} to {:.1} ms, in the /16 as in a 200-record zone, so a GET by name is one 50 ms round trip; with nothing to change A took {:.0} ms (the minimum is {:.0} ms) and C {:.0} ms, most of it the /16's whole-zone GET{}.",
+        read(SCENARIO_A, again8),
+        read(SCENARIO_C, many_again8),
+        requests(SCENARIO_A, again8),
+        requests(SCENARIO_C, many_again8),
         gets.iter().copied().fold(f64::INFINITY, f64::min),
         gets.iter().copied().fold(0.0, f64::max),
-        wall(SCENARIO_A, "engine resync, nothing to change, concurrency 8"),
-        wall(SCENARIO_C, "engine resyncMany, nothing to change, concurrency 8"),
+        wall(SCENARIO_A, again8),
+        wall(SCENARIO_A, "theoretical minimum, nothing to change"),
+        wall(SCENARIO_C, many_again8),
+        context
+            .full_get_16
+            .map(|(d, bytes)| format!(
+                " ({:.0} ms of PowerDNS's own time for {:.1} MB, plus the 50 ms round trip)",
+                ms(d),
+                bytes as f64 / 1e6
+            ))
+            .unwrap_or_default(),
     ));
 
     if context.dropped_64 > 0 {
         lines.push(format!(
-            "At concurrency 64 the engine opens up to 64 connections at once, but PowerDNS's API socket listens with a backlog of {}: the kernel counted {} connection attempts dropped by full listen queues during the concurrency-64 runs (a machine-wide counter), and a dropped SYN is sent again only after 1 s. A resync of A's 35 names took {:.0} ms at 64 against {:.0} ms at 8; of C's 300 names, {:.0} ms against {:.0} ms.",
+            "At concurrency 64 one round holds more names, so the engine reads more zones by name (A: {}; C: {}), and opens up to 64 connections at once, but PowerDNS's API socket listens with a backlog of {}: the kernel counted {} connection attempts dropped by full listen queues during the concurrency-64 runs (a machine-wide counter), and a dropped SYN is sent again only after 1 s. A resync of A took {:.0} ms at 64 against {:.0} ms at 8; of C, {:.0} ms against {:.0} ms.",
+            read(SCENARIO_A, "engine resync, nothing to change, concurrency 64"),
+            read(SCENARIO_C, "engine resyncMany, nothing to change, concurrency 64"),
             context
                 .backlog
                 .map_or("unknown size".to_owned(), |b| b.to_string()),
@@ -743,9 +725,15 @@ fn section(table: &str, rows: &[Row], context: &Context, started: &Started) -> S
     s.push_str(&format!(
         "Every API request goes through a TCP proxy in the benchmark process that waits 50 ms after \
 accepting a connection before it connects to PowerDNS. PowerDNS answers `Connection: close`, so a \
-connection is a request: the request counts are the proxy's connection counts, and the benchmark \
-fails unless every response said `Connection: close` and the counts are exactly the reads and writes \
-the engine has to make (plus one per HTTP 5xx retried). After every run the records are read back \
+connection is a request: the request counts are the proxy's connection counts. The engine chooses per \
+zone how to read it (by name or whole) and reports per zone the way, its read requests and its write \
+requests (`SyncReport::zones`, `stats` in PHP); the benchmark fails unless every response said \
+`Connection: close`, the proxy saw exactly the GETs and PATCHes the engine reports, and those are what \
+the reported ways cost: one GET per name for a zone read by name, one for a zone read whole, one PATCH \
+per zone with something to write, plus one per HTTP 5xx retried. The Read column is the median run's \
+way and read requests per zone (fwd `{DOMAIN}`, /24 `{REV4_24}`, /16 `{REV4_16}`, ip6 `{REV6}`); the \
+engine remembers a zone's size once it has read it whole, so a later run may choose otherwise than the \
+first (the notes say when one did). After every run the records are read back \
 from PowerDNS directly; a wrong record fails the benchmark. Engine rows are the median of {REPEAT} \
 runs (all listed in the notes), each with the default options but `concurrency`; the naive client runs once.\n\n"
     ));
@@ -758,12 +746,14 @@ their addresses. A and B \"create\" start from no records of the VM (B's two PTR
     ));
     s.push_str(table);
     s.push_str("\nWhat PowerDNS itself takes (measured directly, without the proxy):\n\n");
-    s.push_str("| Scenario | Zone | Fillers | Filtered GET (ms) | PATCH of 1 rrset (ms) |\n|---|---|---:|---:|---:|\n");
+    s.push_str("| Scenario | Zone | Fillers | Filtered GET (ms) | Whole-zone GET (ms) | Whole-zone GET (MB) | PATCH of 1 rrset (ms) |\n|---|---|---:|---:|---:|---:|---:|\n");
     for (scenario, zone, records, cost) in &context.costs {
         s.push_str(&format!(
-            "| {} | `{zone}` | {records} | {:.1} | {:.1} |\n",
+            "| {} | `{zone}` | {records} | {:.1} | {:.1} | {:.2} | {:.1} |\n",
             &scenario[..1],
             ms(cost.get),
+            ms(cost.full_get),
+            cost.full_bytes as f64 / 1e6,
             ms(cost.patch)
         ));
     }
@@ -783,12 +773,13 @@ their addresses. A and B \"create\" start from no records of the VM (B's two PTR
     }
     s.push_str(
         "\nHow the computed rows are computed: the theoretical minimum runs every zone in parallel, \
-each with all its reads in one round trip (50 ms + the server's filtered GET above) and then one PATCH \
-(50 ms + the server's PATCH above); the slowest zone is the wall time. Its request count is one \
-filtered GET per distinct name (PowerDNS returns every type at a name in one GET, so the A and AAAA \
-at the FQDN share one) plus one PATCH per zone; counting one read per (name, type) adds one GET in A \
-and B. The \"estimate at concurrency N\" rows allow N requests in flight, as the engine does: \
-ceil(reads / N) read round trips with the slowest zone's GET, then the slowest zone's PATCH. The naive \
+each with one read (50 ms + the server's filtered GET above: the least a read can take, as if all the \
+zone's names went in one round trip) and then one PATCH (50 ms + the server's PATCH above); the \
+slowest zone is the wall time, and its requests are one read and one write per zone. The \
+\"estimate at concurrency N\" rows take the reads the median writing run at N chose (its Read \
+column) and allow N requests in flight, as the engine does: ceil(requests / N) round trips for the \
+GETs by name (with the slowest zone's filtered GET) beside each whole-zone GET (50 ms + the server's \
+whole-zone GET above), then the slowest zone's PATCH. The naive \
 client sends one PATCH REPLACE per record, each after the previous answer, without reading first \
 (the k-th record of a set replaces the set with its first k records).\n",
     );

@@ -22,7 +22,7 @@
 //! has to send, exits non-zero.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use puq_dns_bench::bind::{self, Bind};
@@ -30,8 +30,8 @@ use puq_dns_bench::engine::{self, Expect};
 use puq_dns_bench::proxy::{DnsCount, Protocol, Proxy};
 use puq_dns_bench::report::{self, ms, Row, Started};
 use puq_dns_bench::scenario::{
-    fillers, records_by_zone, reverse, sets, sets_by_zone, BenchVm, Record, DOMAIN, FILLER,
-    REV4_24, REV6, TTL,
+    fillers, records_by_zone, sets, sets_by_zone, stale, BenchVm, Record, DOMAIN, FILLER, REV4_24,
+    REV6,
 };
 use puq_dns_bench::Res;
 use puq_dns_core::sync::{JobKind, SyncOptions};
@@ -96,44 +96,6 @@ const CASES: [Case; 3] = [
         expect: Expect::Any,
     },
 ];
-
-/// The VM's records with some gone, some wrong and foreign ones at its
-/// names, in every zone: what a resync after a lost update or a hand edit
-/// finds.
-fn stale(recs: &[Record]) -> Vec<Record> {
-    let fqdn = recs
-        .iter()
-        .find(|r| r.zone == DOMAIN)
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
-    let old_name = format!("old-name.{DOMAIN}");
-    let v4_10 = reverse(Ipv4Addr::new(192, 0, 2, 10).into());
-    let v6_1 = reverse(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, 1).into());
-    let v6_2 = reverse(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, 2).into());
-    let mut out: Vec<Record> = recs
-        .iter()
-        .filter(|r| !(r.rrtype == "A" && r.content == "192.0.2.11"))
-        .filter(|r| !(r.rrtype == "AAAA" && r.content == "2001:db8:0:1::20"))
-        .filter(|r| r.name != v6_1)
-        .cloned()
-        .map(|mut r| {
-            if r.name == v4_10 || r.name == v6_2 {
-                r.content.clone_from(&old_name);
-            }
-            r
-        })
-        .collect();
-    let extra = |rrtype, content: &str| Record {
-        zone: DOMAIN,
-        name: fqdn.clone(),
-        rrtype,
-        content: content.to_owned(),
-        ttl: TTL,
-    };
-    out.push(extra("A", "192.0.2.99"));
-    out.push(extra("AAAA", "2001:db8:0:1::99"));
-    out
-}
 
 /// BIND with its zones filled, a proxy per zone, and zone rows through
 /// the proxies and straight to BIND.
@@ -514,6 +476,7 @@ async fn main() -> Res<()> {
                 wall: median.wall,
                 requests: messages(&total),
                 note: report::walls_note(through.iter().map(|m| m.wall)),
+                ..Row::default()
             },
             Row {
                 scenario: case.scenario,
@@ -523,6 +486,7 @@ async fn main() -> Res<()> {
                     .wall,
                 requests: "not counted".to_owned(),
                 note: report::walls_note(direct.iter().map(|m| m.wall)),
+                ..Row::default()
             },
             Row {
                 scenario: case.scenario,
@@ -535,6 +499,7 @@ async fn main() -> Res<()> {
                     "2 connection round trips: the reads, then the UPDATE, zones in parallel"
                         .to_owned()
                 },
+                ..Row::default()
             },
         ];
         for row in rows_of_case {
@@ -557,6 +522,7 @@ async fn main() -> Res<()> {
                 wall,
                 requests: messages(&traffic),
                 note: "1 run, one nsupdate process".to_owned(),
+                ..Row::default()
             };
             println!(
                 "  {}: {}: {:.0} ms, {}",

@@ -1,0 +1,658 @@
+//! Benchmark: reads that scale (issue 16), each scenario a whole `php`
+//! process.
+//!
+//! Starts private PowerDNS servers (tests/pdns/server.sh) behind the proxy
+//! that adds 50 ms to every request, and runs each scenario as
+//! `php -d extension=target/release/libpuq_dns.so bench/php/sync.php JOB`,
+//! timed from spawn to exit: the script makes one `PuqDns\DnsSync` call
+//! (create, resync or resyncMany, the engine's default options) and prints
+//! the result's `stats` per zone, which must be exactly the requests the
+//! proxy saw and what the reported read ways cost. Each scenario's median
+//! of 3 is held against the least possible (computed: one read and one
+//! write per zone, zones in parallel) and against issue 16's goals. The
+//! table goes to stdout and to the "Reads that scale (issue 16)" section of
+//! BENCHMARKS.md.
+//!
+//! ```sh
+//! build/bench.sh scale
+//! # or, with the dependencies installed and the extension built
+//! # (cargo build --release at the repository root):
+//! cargo run --release -p puq_dns_bench --bin scale
+//! ```
+//!
+//! A run whose records are not on the server afterwards (each zone read
+//! back whole), whose result has a failed operation, or whose requests are
+//! not the ones its stats report, exits non-zero; a goal not met does not.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::Ipv4Addr;
+use std::time::{Duration, SystemTime};
+
+use puq_dns_bench::pdns::{replace, Traffic};
+use puq_dns_bench::pdns_server::{filler_count, Server};
+use puq_dns_bench::php::{Php, PhpRun};
+use puq_dns_bench::report::{self, median, ms, Started};
+use puq_dns_bench::scenario::{
+    self, fillers, names_by_zone, stale, BenchVm, Record, DOMAIN, FILLER, REV4_16, REV4_24, REV6,
+};
+use puq_dns_bench::stats::{self, ZoneCount};
+use puq_dns_bench::Res;
+use serde_json::{json, Value as Json};
+
+/// Added by the proxy to every request, before it reaches PowerDNS.
+const DELAY: Duration = Duration::from_millis(50);
+/// Runs of each scenario; the table shows the median.
+const REPEAT: usize = 3;
+/// Runs of the empty `php` start.
+const REPEAT_EMPTY: usize = 5;
+/// The engine's default: no goal needs another.
+const CONCURRENCY: usize = 8;
+
+const HEADING: &str = "## Reads that scale (issue 16)";
+const COMMAND: &str = "build/bench.sh scale";
+
+const CREATE: &str = "1 VM: everything to create";
+const NOTHING: &str = "1 VM: nothing to change";
+const STALE: &str = "1 VM: stale records to fix";
+
+/// What a scenario must reach.
+#[derive(Clone, Copy, Debug)]
+enum Goal {
+    /// At most this times the least possible, and at most this many
+    /// requests in any zone.
+    Ratio(f64, u64),
+    /// At most this long.
+    Within(Duration),
+}
+
+impl Goal {
+    fn text(self) -> String {
+        match self {
+            Goal::Ratio(ratio, requests) => {
+                format!("≤ {ratio:.1}× the least possible, ≤ {requests} requests per zone")
+            }
+            Goal::Within(limit) => format!("≤ {:.1} s", limit.as_secs_f64()),
+        }
+    }
+}
+
+/// One scenario: the state before each run, the call, the state after.
+struct Case {
+    scenario: String,
+    action: &'static str,
+    vms: Vec<BenchVm>,
+    /// The VMs' records: what the zones must hold at their names after.
+    recs: Vec<Record>,
+    /// What the zones hold at those names before each run.
+    before: Vec<Record>,
+    /// Whether the call has something to write in every zone (else none).
+    writes: bool,
+    goal: Goal,
+}
+
+/// What a scenario measured.
+struct Measured {
+    case: Case,
+    runs: Vec<PhpRun>,
+    /// Per zone: PowerDNS's own time for this scenario's write (a direct
+    /// PATCH of the VMs' sets from the state before), median of 3.
+    write_cost: BTreeMap<String, Duration>,
+    /// Per zone, the filtered and the whole-zone GET.
+    read_cost: BTreeMap<String, (Duration, Duration)>,
+}
+
+impl Measured {
+    fn median(&self) -> Option<&PhpRun> {
+        report::median_run(&self.runs, |r| r.wall)
+    }
+
+    fn zones(&self) -> Vec<&'static str> {
+        names_by_zone(&self.case.recs).into_keys().collect()
+    }
+
+    /// One read (50 ms + a filtered GET, the least a read takes) and, when
+    /// the call writes, one write (50 ms + the server's time for this very
+    /// PATCH) per zone, zones in parallel.
+    fn least(&self) -> Duration {
+        self.zones()
+            .iter()
+            .map(|z| DELAY + self.read_cost[*z].0 + self.write(z))
+            .max()
+            .unwrap_or_default()
+    }
+
+    fn write(&self, zone: &str) -> Duration {
+        if self.case.writes {
+            DELAY + self.write_cost.get(zone).copied().unwrap_or_default()
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    /// The least for the reads the engine chose, with the PATCHes one at a
+    /// time as the engine sends them to one server: the slowest read, then
+    /// every zone's write in turn.
+    fn least_as_read(&self, counts: &[ZoneCount]) -> Duration {
+        let read = counts
+            .iter()
+            .map(|c| {
+                let (get, whole) = self.read_cost[&c.zone];
+                DELAY + if c.read == "zone" { whole } else { get }
+            })
+            .max()
+            .unwrap_or_default();
+        read + self.zones().iter().map(|z| self.write(z)).sum::<Duration>()
+    }
+}
+
+/// The VMs as PHP takes them.
+fn vm_json(vm: &BenchVm) -> Json {
+    let ips: Vec<String> = vm
+        .v4
+        .iter()
+        .map(|ip| ip.to_string())
+        .chain(vm.v6.iter().map(|ip| ip.to_string()))
+        .collect();
+    json!({ "id": vm.id, "name": vm.name, "domain": DOMAIN, "ips": ips })
+}
+
+fn zone_rows(server: &Server, zones: &[&str]) -> Json {
+    let rows: Vec<Json> = zones
+        .iter()
+        .zip(1..)
+        .map(|(zone, id)| {
+            json!({
+                "id": id,
+                "zone": zone,
+                "type": "PowerDNS",
+                "server_url": server.proxy.url(),
+                "api_key": server.pdns.key,
+            })
+        })
+        .collect();
+    Json::Array(rows)
+}
+
+/// The /16's fillers at the VMs' reverse names: the state before a first
+/// resync of VMs whose addresses were someone else's.
+fn fillers_at(recs: &[Record]) -> Vec<Record> {
+    let names: HashSet<&str> = recs.iter().map(|r| r.name.as_str()).collect();
+    fillers(REV4_16, filler_count(REV4_16))
+        .into_iter()
+        .filter(|f| names.contains(f.name.as_str()))
+        .collect()
+}
+
+/// Every set of `keys` and `state`: what [`Server::pdns`]`.set_state`
+/// must cover to leave exactly `state` at the VMs' names.
+fn keys(case: &Case) -> Vec<Record> {
+    case.recs.iter().chain(&case.before).cloned().collect()
+}
+
+/// PowerDNS's own time, per zone, to PATCH the VMs' sets in from the state
+/// before (directly, without the proxy): median of 3.
+async fn write_cost(server: &Server, case: &Case) -> Res<BTreeMap<String, Duration>> {
+    let mut samples: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
+    if !case.writes {
+        return Ok(BTreeMap::new());
+    }
+    for _ in 0..3 {
+        server.pdns.set_state(&keys(case), &case.before).await?;
+        let mut by_zone: BTreeMap<&str, Vec<Json>> = BTreeMap::new();
+        for (rec, contents) in scenario::sets(&case.recs) {
+            by_zone
+                .entry(rec.zone)
+                .or_default()
+                .push(replace(&rec.name, rec.rrtype, rec.ttl, &contents));
+        }
+        for (zone, rrsets) in by_zone {
+            let took = server.pdns.patch(zone, rrsets).await?;
+            samples.entry(zone.to_owned()).or_default().push(took);
+        }
+    }
+    Ok(samples
+        .into_iter()
+        .map(|(zone, s)| (zone, median(s)))
+        .collect())
+}
+
+/// Runs a scenario `REPEAT` times, each from its state before, each with
+/// its result, its requests and the records afterwards checked.
+async fn measure(php: &Php, server: &Server, zones: &[&str], case: Case) -> Res<Measured> {
+    let names = names_by_zone(&case.recs);
+    println!(
+        "\n{}: {} records at {} names in {} zones",
+        case.scenario,
+        case.recs.len(),
+        names.values().sum::<usize>(),
+        names.len()
+    );
+    let write_cost = write_cost(server, &case).await?;
+    let read_cost = names
+        .keys()
+        .map(|z| {
+            let c = server.cost(z);
+            ((*z).to_owned(), (c.get, c.full_get))
+        })
+        .collect();
+    let job = json!({
+        "zones": zone_rows(server, zones),
+        "options": null,
+        "action": case.action,
+        "vms": case.vms.iter().map(vm_json).collect::<Vec<_>>(),
+    });
+    let mut runs = Vec::new();
+    for i in 0..REPEAT {
+        server.pdns.set_state(&keys(&case), &case.before).await?;
+        let what = format!("{} (run {})", case.scenario, i + 1);
+        let mark = server.proxy.mark();
+        let run = php.run(&what, &job)?;
+        let traffic = Traffic::of(&server.proxy.since(mark));
+        traffic.check_counts(&what, &run.counts, &names, &|_| case.writes)?;
+        if !case.writes && (run.created, run.deleted) != (0, 0) {
+            return Err(format!(
+                "{what}: nothing to change, yet {} created and {} deleted",
+                run.created, run.deleted
+            )
+            .into());
+        }
+        server.pdns.verify_zones(&case.recs, &what).await?;
+        println!(
+            "  run {}: {:.0} ms (the call {:.0} ms), {}; {} created, {} deleted, {} unchanged",
+            i + 1,
+            ms(run.wall),
+            ms(run.call),
+            stats::per_zone(&run.counts),
+            run.created,
+            run.deleted,
+            run.unchanged
+        );
+        runs.push(run);
+    }
+    Ok(Measured {
+        case,
+        runs,
+        write_cost,
+        read_cost,
+    })
+}
+
+/// A figure of the table: met or not, and why not.
+fn verdict(m: &Measured) -> (String, bool) {
+    let Some(run) = m.median() else {
+        return ("no runs".to_owned(), false);
+    };
+    match m.case.goal {
+        Goal::Ratio(ratio, requests) => {
+            let got = ms(run.wall) / ms(m.least());
+            let most = stats::most_per_zone(&run.counts);
+            let mut why = Vec::new();
+            if got > ratio {
+                why.push(format!("{got:.2}×"));
+            }
+            if most > requests {
+                let over: Vec<String> = run
+                    .counts
+                    .iter()
+                    .filter(|c| c.read_requests + c.write_requests > requests)
+                    .map(|c| {
+                        format!(
+                            "{} {} requests",
+                            stats::short(&c.zone),
+                            c.read_requests + c.write_requests
+                        )
+                    })
+                    .collect();
+                why.push(over.join(", "));
+            }
+            if why.is_empty() {
+                ("met".to_owned(), true)
+            } else {
+                (format!("not met: {}", why.join("; ")), false)
+            }
+        }
+        Goal::Within(limit) => {
+            if run.wall <= limit {
+                ("met".to_owned(), true)
+            } else {
+                (format!("not met: {:.2} s", run.wall.as_secs_f64()), false)
+            }
+        }
+    }
+}
+
+fn table(empty: &[Duration], measured: &[Measured]) -> String {
+    let mut out = String::from(
+        "| Scenario | Least possible (ms) | Measured (ms) | Ratio | Requests per zone | Goal | Met | Notes |\n|---|---:|---:|---:|---|---|---|---|\n",
+    );
+    out.push_str(&format!(
+        "| empty start: `php -d extension=… -r ''` | | {:.0} | | none | | | {} |\n",
+        ms(median(empty.to_vec())),
+        report::walls_note(empty.iter().copied())
+    ));
+    for m in measured {
+        let Some(run) = m.median() else { continue };
+        let (met, _) = verdict(m);
+        out.push_str(&format!(
+            "| {} | {:.0} | {:.0} | {:.2}× | {} | {} | {met} | {}; the call inside PHP {:.0} ms; computed for the engine's reads with one PATCH at a time per server: {:.0} ms |\n",
+            m.case.scenario,
+            ms(m.least()),
+            ms(run.wall),
+            ms(run.wall) / ms(m.least()),
+            stats::per_zone(&run.counts),
+            m.case.goal.text(),
+            report::walls_note(m.runs.iter().map(|r| r.wall)),
+            ms(run.call),
+            ms(m.least_as_read(&run.counts)),
+        ));
+    }
+    out
+}
+
+/// Per scenario and zone: the median run's read and write, and what each
+/// costs the server.
+fn zone_table(measured: &[Measured]) -> String {
+    let mut out = String::from(
+        "| Scenario | Zone | Read | Read requests | Write requests | Records seen | Server: filtered GET (ms) | Server: whole-zone GET (ms) | Server: this PATCH (ms) |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for m in measured {
+        let Some(run) = m.median() else { continue };
+        for c in &run.counts {
+            let (get, whole) = m.read_cost.get(&c.zone).copied().unwrap_or_default();
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} | {} | {} | {:.1} | {:.1} | {} |\n",
+                m.case.scenario,
+                c.zone,
+                c.read,
+                c.read_requests,
+                c.write_requests,
+                c.zone_records.map_or("".to_owned(), |n| n.to_string()),
+                ms(get),
+                ms(whole),
+                m.write_cost
+                    .get(&c.zone)
+                    .map_or("none".to_owned(), |d| format!("{:.1}", ms(*d))),
+            ));
+        }
+    }
+    out
+}
+
+fn find<'a>(measured: &'a [Measured], scenario: &str) -> Option<&'a Measured> {
+    measured.iter().find(|m| m.case.scenario == scenario)
+}
+
+/// A few sentences computed from the figures.
+fn interpretation(empty: Duration, measured: &[Measured], servers: &[&Server]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let wall = |scenario: &str| {
+        find(measured, scenario)
+            .and_then(Measured::median)
+            .map_or(f64::NAN, |r| ms(r.wall))
+    };
+    let call = |scenario: &str| {
+        find(measured, scenario)
+            .and_then(Measured::median)
+            .map_or(f64::NAN, |r| ms(r.call))
+    };
+    let least = |scenario: &str| find(measured, scenario).map_or(f64::NAN, |m| ms(m.least()));
+    let as_read = |scenario: &str| {
+        find(measured, scenario)
+            .and_then(|m| m.median().map(|r| ms(m.least_as_read(&r.counts))))
+            .unwrap_or(f64::NAN)
+    };
+    let met: Vec<&str> = measured
+        .iter()
+        .filter(|m| verdict(m).1)
+        .map(|m| m.case.scenario.as_str())
+        .collect();
+    let missed: Vec<String> = measured
+        .iter()
+        .filter(|m| !verdict(m).1)
+        .map(|m| {
+            let (why, _) = verdict(m);
+            format!(
+                "{} ({})",
+                m.case.scenario,
+                why.strip_prefix("not met: ").unwrap_or(&why)
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "Goals met: {}. Not met: {}.",
+        if met.is_empty() {
+            "none".to_owned()
+        } else {
+            met.join("; ")
+        },
+        if missed.is_empty() {
+            "none".to_owned()
+        } else {
+            missed.join("; ")
+        }
+    ));
+    lines.push(format!(
+        "An empty `php` start with the extension takes {:.0} ms, spawn to exit, before any request: the least possible counts none of it, so no process can come under {:.2}× of the one VM's least possible with nothing to change ({:.0} ms). With nothing to change the one VM took {:.0} ms; the call itself took {:.0} ms inside PHP, so {:.0} ms of it are the process (its start, the script, the zone rows), and the call alone is {:.2}× the least possible.",
+        ms(empty),
+        (ms(empty) + least(NOTHING)) / least(NOTHING),
+        least(NOTHING),
+        wall(NOTHING),
+        call(NOTHING),
+        wall(NOTHING) - call(NOTHING),
+        call(NOTHING) / least(NOTHING),
+    ));
+    if let Some(m) = find(measured, CREATE) {
+        if let Some(run) = m.median() {
+            lines.push(format!(
+                "Everything to create took {:.0} ms against the least possible {:.0} ms, which writes the three zones in parallel; the engine sends one PATCH at a time to a PowerDNS server (sqlite refuses a second), and all three zones are on one server, so the writes take three round trips in a row: computed for its reads ({}) with the writes one after the other, it takes {:.0} ms, and the call took {:.0} ms inside PHP. Stale records to fix: {:.0} ms against {:.0} ms ({:.0} ms computed with the writes in turn). Neither goal can be met by a process that writes three zones of one sqlite PowerDNS one after the other.",
+                ms(run.wall),
+                ms(m.least()),
+                stats::read_column(&run.counts),
+                as_read(CREATE),
+                ms(run.call),
+                wall(STALE),
+                least(STALE),
+                as_read(STALE),
+            ));
+            let over: Vec<String> = run
+                .counts
+                .iter()
+                .filter(|c| c.read_requests + c.write_requests > 2)
+                .map(|c| {
+                    format!(
+                        "`{}` took {} ({} GETs by name, one round trip, and the PATCH)",
+                        c.zone,
+                        c.read_requests + c.write_requests,
+                        c.read_requests
+                    )
+                })
+                .collect();
+            if !over.is_empty() {
+                lines.push(format!(
+                    "Requests per zone: {}. The engine reads a zone by name whenever one round of `concurrency` requests holds its names, however few, and only beyond that weighs the whole-zone GET; for two names that is two GETs where one whole-zone GET of a 200-record zone would do, in the same one round trip.",
+                    over.join("; ")
+                ));
+            }
+        }
+    }
+    let whole_16 = servers
+        .iter()
+        .flat_map(|s| s.costs.iter())
+        .find(|(z, _)| *z == REV4_16)
+        .map(|(_, c)| *c);
+    if let Some(c16) = whole_16 {
+        let many: Vec<&Measured> = measured
+            .iter()
+            .filter(|m| m.case.action == "resyncMany")
+            .collect();
+        let times: Vec<String> = many
+            .iter()
+            .filter_map(|m| {
+                m.median().map(|r| {
+                    format!(
+                        "{} VMs {}: {:.0} ms (the call {:.0} ms)",
+                        m.case.vms.len(),
+                        if m.case.writes {
+                            "all to write"
+                        } else {
+                            "nothing to change"
+                        },
+                        ms(r.wall),
+                        ms(r.call)
+                    )
+                })
+            })
+            .collect();
+        let ways: Vec<String> = many
+            .iter()
+            .filter_map(|m| m.median().map(|r| stats::read_column(&r.counts)))
+            .collect();
+        let same_way = ways.windows(2).all(|w| w[0] == w[1]);
+        let patch_16: Vec<String> = many
+            .iter()
+            .filter_map(|m| {
+                m.write_cost
+                    .get(REV4_16)
+                    .map(|d| format!("{:.0} ms for {} VMs", ms(*d), m.case.vms.len()))
+            })
+            .collect();
+        lines.push(format!(
+            "resyncMany in the /16: {}. {} so the requests do not grow with the VMs: 1 GET per zone, and 1 PATCH per zone with something to write. The /16's whole-zone GET costs PowerDNS {:.0} ms for {:.1} MB however many VMs are synced, and its PATCH {} (of one rrset: {:.0} ms); the proxy adds 50 ms to the read and 50 ms to each PATCH, the two zones' PATCHes one after the other. The least possible (one filtered GET's time per zone) is a bound PowerDNS's API cannot reach for hundreds of names in one request: the time is the whole-zone GET's and the PATCH's, with the process and the engine on top.",
+            times.join("; "),
+            if same_way {
+                format!("Every run read {},", ways.first().map_or("", String::as_str))
+            } else {
+                format!("The runs read {},", ways.join(" / "))
+            },
+            ms(c16.full_get),
+            c16.full_bytes as f64 / 1e6,
+            patch_16.join(", "),
+            ms(c16.patch),
+        ));
+    }
+    lines
+}
+
+fn section(
+    php: &Php,
+    empty: &[Duration],
+    measured: &[Measured],
+    servers: &[&Server],
+    started: &Started,
+) -> String {
+    let mut s = format!(
+        "{HEADING}\n\nCommand: `{COMMAND}` (runs `build/deps.sh`, then `cargo build --release` at the repository root for `target/release/libpuq_dns.so`, then `{}`).  \n",
+        report::cargo_command("scale")
+    );
+    let version = servers.first().map_or("unknown", |s| s.version.as_str());
+    let built = php
+        .built
+        .map_or("unknown".to_owned(), httpdate::fmt_http_date);
+    s.push_str(&started.run_line(&format!(
+        "PHP {} (CLI, its default php.ini) with the release extension built {built}; PowerDNS Authoritative {version} with the gsqlite3 backend on 127.0.0.1, one server for the one-VM scenarios and one for resyncMany",
+        php.version
+    )));
+    s.push_str(&format!(
+        "Each scenario is a whole process, timed from spawn to exit: `php -d extension=target/release/libpuq_dns.so bench/php/sync.php JOB.json`, where the script makes one `PuqDns\\DnsSync` call with the engine's default options (concurrency {CONCURRENCY}: at 64, one round would hold the IPv6 zone's 32 names, so the engine would read them by name, 32 GETs, and PowerDNS's listen backlog of {} drops connections; see the PowerDNS section) and prints the result's `stats` per zone as JSON. Each zone row points at a TCP proxy in the benchmark process that waits 50 ms after accepting a connection before it connects to PowerDNS (`Connection: close`, so a connection is a request). The benchmark fails unless the proxy saw exactly the GETs and PATCHes the stats report, and those are one GET per name for a zone read by name, one for a zone read whole and one PATCH per zone with something to write (plus one per HTTP 5xx retried); unless every result is ok; and unless, after every run, each zone read back whole holds exactly the VMs' records (contents and TTL) at their names. Every run starts from its scenario's state, put directly. Rows are the median of {REPEAT} runs (all listed in the notes); the empty start, the median of {REPEAT_EMPTY}.\n\n",
+        servers
+            .first()
+            .and_then(|s| s.backlog)
+            .map_or("unknown size".to_owned(), |b| b.to_string()),
+    ));
+    s.push_str(&format!(
+        "Zones: forward `{DOMAIN}` ({FILLER} A fillers), `{REV4_24}` (/24, {FILLER} PTR fillers), `{REV6}` ({FILLER} PTR fillers) on one server; `{DOMAIN}` ({FILLER} A fillers) and `{REV4_16}` (/16, all 65,536 PTRs) on the other. The one VM has 2 IPv4 and 32 IPv6: 2 A + 32 AAAA + 34 PTR = 68 records at 35 names (fwd 1, /24 2, ip6 32). \"Everything to create\" (`create`) starts with nothing at its names; \"nothing to change\" (`resync`) with exactly its records; \"stale records to fix\" (`resync`) with one A and one AAAA missing and a foreign A and AAAA at the FQDN, the PTR of 192.0.2.10 naming another host, one IPv6 PTR missing and another naming another host. resyncMany syncs 100 or 1,000 VMs of 2 IPv4 each from 198.18.101.1 on: 2 A per VM in `{DOMAIN}` and 2 PTR per VM in the /16; \"all to write\" starts with no A records and the /16's filler PTRs at their addresses, \"nothing to change\" with exactly their records. The resyncMany goals (issue 16) name no state, so both are held to them.\n\n"
+    ));
+    s.push_str(&table(empty, measured));
+    s.push_str("\nPer zone, the median run, and what PowerDNS itself takes (measured directly, without the proxy: a filtered GET median of 7, a whole-zone GET median of 3, and this scenario's PATCH of the VMs' sets from the state before, median of 3):\n\n");
+    s.push_str(&zone_table(measured));
+    s.push_str(
+        "\nHow the least possible is computed: every zone in parallel, each with one read (50 ms + the server's filtered GET: the least a read takes, as if all the zone's names went in one request) and, when the call has something to write, one write (50 ms + the server's time for this scenario's PATCH, above); the slowest zone is the least possible. It counts no process start, no PHP and no engine time. The ratio is the measured median over it. \"Computed for the engine's reads with one PATCH at a time per server\" is the slowest of the reads the engine chose (a filtered GET, or the whole-zone GET above, + 50 ms each), then every zone's write in turn, as the engine sends them to one PowerDNS server: what this engine's choices cost at least, where the least possible is what any client could do.\n",
+    );
+    s.push_str("\nInterpretation:\n\n");
+    for line in interpretation(median(empty.to_vec()), measured, servers) {
+        s.push_str(&format!("- {line}\n"));
+    }
+    s
+}
+
+#[tokio::main]
+async fn main() -> Res<()> {
+    let started = Started::now();
+    let php = Php::new()?;
+    println!(
+        "PHP {} with {} (built {})",
+        php.version,
+        php.extension.display(),
+        php.built
+            .map_or("at an unknown time".to_owned(), httpdate::fmt_http_date)
+    );
+    if let Some(age) = php
+        .built
+        .and_then(|b| SystemTime::now().duration_since(b).ok())
+    {
+        println!("  the extension is {:.0} min old", age.as_secs_f64() / 60.0);
+    }
+    let mut empty = Vec::new();
+    for _ in 0..REPEAT_EMPTY {
+        empty.push(php.empty_start()?);
+    }
+    println!(
+        "empty php start: {}",
+        report::walls_note(empty.iter().copied())
+    );
+
+    let mut measured = Vec::new();
+    let one_zones = [DOMAIN, REV4_24, REV6];
+    let one = Server::start("1 VM", &one_zones, DELAY).await?;
+    let vm = BenchVm::big([Ipv4Addr::new(192, 0, 2, 10), Ipv4Addr::new(192, 0, 2, 11)]);
+    let recs = vm.records(REV4_24);
+    let one_cases = [
+        (CREATE, "create", Vec::new(), true, Goal::Ratio(1.1, 2)),
+        (NOTHING, "resync", recs.clone(), false, Goal::Ratio(1.2, 2)),
+        (STALE, "resync", stale(&recs), true, Goal::Ratio(1.1, 2)),
+    ];
+    for (scenario, action, before, writes, goal) in one_cases {
+        let case = Case {
+            scenario: scenario.to_owned(),
+            action,
+            vms: vec![vm.clone()],
+            recs: recs.clone(),
+            before,
+            writes,
+            goal,
+        };
+        measured.push(measure(&php, &one, &one_zones, case).await?);
+    }
+
+    println!();
+    let many_zones = [DOMAIN, REV4_16];
+    let many = Server::start("resyncMany", &many_zones, DELAY).await?;
+    for (n, limit) in [(100u16, 1.3), (1000, 3.0)] {
+        let vms = BenchVm::many(n);
+        let recs = scenario::records(&vms, REV4_16);
+        let label = if n == 1000 {
+            "1,000".to_owned()
+        } else {
+            n.to_string()
+        };
+        for (state, before, writes) in [
+            ("all to write", fillers_at(&recs), true),
+            ("nothing to change", recs.clone(), false),
+        ] {
+            let case = Case {
+                scenario: format!("resyncMany, {label} VMs, /16: {state}"),
+                action: "resyncMany",
+                vms: vms.clone(),
+                recs: recs.clone(),
+                before,
+                writes,
+                goal: Goal::Within(Duration::from_secs_f64(limit)),
+            };
+            measured.push(measure(&php, &many, &many_zones, case).await?);
+        }
+    }
+
+    let table = table(&empty, &measured);
+    let section = section(&php, &empty, &measured, &[&one, &many], &started);
+    report::publish(&table, HEADING, &section)
+}
