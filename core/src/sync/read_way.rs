@@ -31,14 +31,21 @@ impl ReadWay {
 /// 0.42 s, eight round trips of 50 ms (PROVIDERS.md).
 const RECORDS_PER_ROUND_TRIP: u64 = 8_000;
 
+/// A zone this small comes back in one request well within a round trip
+/// (about 150 KB): when its names fit one round too, the zone read is
+/// fewer requests for the same wait.
+const SMALL_ZONE: u64 = 1_000;
+
 /// Chooses how to read `names` distinct names of a zone with `in_flight`
 /// requests at a time, given what the backend `reads` and the zone's size
 /// when known.
 ///
-/// One round of name reads cannot be beaten. Beyond it, a whole-zone read
-/// wins when its requests, pages and transfer take fewer round trips; a
-/// zone of unknown size is taken to be read in two, so a read that would
-/// need three rounds by name reads the zone and learns its size.
+/// One round of name reads cannot be beaten in time; it gives way only to
+/// a zone known to be small, which is one request instead of several in
+/// the same round. Beyond one round, a whole-zone read wins when its
+/// requests, pages and transfer take fewer round trips; a zone of unknown
+/// size is taken to be read in two, so a read that would need three
+/// rounds by name reads the zone and learns its size.
 pub fn choose(names: usize, in_flight: usize, reads: Reads, known_records: Option<u64>) -> ReadWay {
     if !reads.by_name {
         return ReadWay::Zone;
@@ -49,7 +56,14 @@ pub fn choose(names: usize, in_flight: usize, reads: Reads, known_records: Optio
     let in_flight = in_flight.max(1) as u64;
     let name_rounds = (names as u64).div_ceil(in_flight);
     if name_rounds <= 1 {
-        return ReadWay::Names;
+        let small = known_records.is_some_and(|records| {
+            records <= SMALL_ZONE && zone.page.is_none_or(|page| records <= u64::from(page))
+        });
+        return if names >= 2 && small {
+            ReadWay::Zone
+        } else {
+            ReadWay::Names
+        };
     }
     let zone_rounds = match known_records {
         None => 2,
@@ -110,10 +124,18 @@ mod tests {
     };
 
     #[test]
-    fn one_round_of_names_is_never_replaced() {
+    fn one_round_of_names_gives_way_only_to_a_zone_known_to_be_small() {
         assert_eq!(choose(1, 8, WHOLE, Some(10)), ReadWay::Names);
         assert_eq!(choose(8, 8, WHOLE, None), ReadWay::Names);
-        assert_eq!(choose(35, 64, WHOLE, Some(200)), ReadWay::Names);
+        assert_eq!(choose(2, 8, WHOLE, Some(202)), ReadWay::Zone);
+        assert_eq!(choose(35, 64, WHOLE, Some(200)), ReadWay::Zone);
+        assert_eq!(choose(2, 8, WHOLE, Some(5_000)), ReadWay::Names);
+        // Two pages would be two requests in two rounds.
+        let tiny_pages = Reads {
+            by_name: true,
+            zone: Some(ZoneRead { page: Some(100) }),
+        };
+        assert_eq!(choose(2, 8, tiny_pages, Some(202)), ReadWay::Names);
     }
 
     #[test]
