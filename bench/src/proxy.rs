@@ -7,7 +7,7 @@
 //! (each connection's request method and response status, for servers
 //! that answer `Connection: close`) and DNS over TCP (each message the
 //! client sends, by the 2-byte length framing of RFC 1035 4.2.2, by
-//! opcode).
+//! opcode, and a query for a zone transfer apart).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,8 +45,10 @@ pub struct Exchange {
 /// DNS messages from clients, by the opcode in their header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DnsCount {
-    /// Opcode 0, QUERY.
+    /// Opcode 0, QUERY, but for a zone transfer.
     pub queries: usize,
+    /// Opcode 0 with the question's type AXFR (252): a zone transfer.
+    pub transfers: usize,
     /// Opcode 5, UPDATE.
     pub updates: usize,
     /// Any other opcode, or a message too short to have one.
@@ -55,12 +57,13 @@ pub struct DnsCount {
 
 impl DnsCount {
     pub fn total(&self) -> usize {
-        self.queries + self.updates + self.other
+        self.queries + self.transfers + self.updates + self.other
     }
 
     fn minus(self, earlier: DnsCount) -> DnsCount {
         DnsCount {
             queries: self.queries - earlier.queries,
+            transfers: self.transfers - earlier.transfers,
             updates: self.updates - earlier.updates,
             other: self.other - earlier.other,
         }
@@ -278,18 +281,45 @@ struct Framing {
     length: Vec<u8>,
     /// Bytes of the current message still to come; 0 between messages.
     left: usize,
-    /// Bytes of the current message seen.
-    seen: usize,
+    /// The start of the current message, up to `HEAD` bytes: its header
+    /// and its question.
+    head: Vec<u8>,
 }
 
 /// The byte of a DNS header that holds QR, the opcode, AA, TC and RD.
 const FLAGS_BYTE: usize = 2;
 const OPCODE_QUERY: u8 = 0;
 const OPCODE_UPDATE: u8 = 5;
+/// The header (12 bytes) and a question of the longest name (255) with
+/// its type and class: all that tells a zone transfer.
+const HEAD: usize = 12 + 255 + 4;
+/// QTYPE AXFR (RFC 1035 3.2.3).
+const AXFR: u16 = 252;
+
+/// The type of a message's first question, when it has one with an
+/// uncompressed name (a client's query always has).
+fn question_type(head: &[u8]) -> Option<u16> {
+    let questions = u16::from_be_bytes([*head.get(4)?, *head.get(5)?]);
+    if questions == 0 {
+        return None;
+    }
+    let mut at = 12;
+    loop {
+        let label = usize::from(*head.get(at)?);
+        if label == 0 {
+            break;
+        }
+        if label >= 0x40 {
+            return None;
+        }
+        at += 1 + label;
+    }
+    Some(u16::from_be_bytes([*head.get(at + 1)?, *head.get(at + 2)?]))
+}
 
 impl Framing {
-    /// Counts each message whose opcode is in `data`; a message is counted
-    /// once, when its flags byte goes by.
+    /// Counts each message in `data` by its opcode (and a query by whether
+    /// it asks for a zone transfer), once its last byte goes by.
     fn feed(&mut self, mut data: &[u8], count: &mut DnsCount) {
         while let Some((&first, rest)) = data.split_first() {
             if self.left == 0 {
@@ -297,7 +327,7 @@ impl Framing {
                 data = rest;
                 if let [high, low] = self.length[..] {
                     self.left = usize::from(u16::from_be_bytes([high, low]));
-                    self.seen = 0;
+                    self.head.clear();
                     self.length.clear();
                     if self.left == 0 {
                         count.other += 1;
@@ -307,17 +337,18 @@ impl Framing {
             }
             let take = self.left.min(data.len());
             let (chunk, rest) = data.split_at(take);
-            if (self.seen..self.seen + take).contains(&FLAGS_BYTE) {
-                match (chunk[FLAGS_BYTE - self.seen] >> 3) & 0x0f {
-                    OPCODE_QUERY => count.queries += 1,
-                    OPCODE_UPDATE => count.updates += 1,
+            let room = HEAD.saturating_sub(self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..room]);
+            self.left -= take;
+            if self.left == 0 {
+                match self.head.get(FLAGS_BYTE).map(|flags| (flags >> 3) & 0x0f) {
+                    Some(OPCODE_QUERY) if question_type(&self.head) == Some(AXFR) => {
+                        count.transfers += 1;
+                    }
+                    Some(OPCODE_QUERY) => count.queries += 1,
+                    Some(OPCODE_UPDATE) => count.updates += 1,
                     _ => count.other += 1,
                 }
-            }
-            self.seen += take;
-            self.left -= take;
-            if self.left == 0 && self.seen <= FLAGS_BYTE {
-                count.other += 1;
             }
             data = rest;
         }
@@ -367,17 +398,31 @@ mod tests {
         framed
     }
 
+    /// A query for `qtype` at `test.example.`.
+    fn query(qtype: u16) -> Vec<u8> {
+        let mut m = vec![0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        m.extend(b"\x04test\x07example\x00");
+        m.extend(qtype.to_be_bytes());
+        m.extend(1u16.to_be_bytes());
+        let mut framed = u16::try_from(m.len()).unwrap_or(0).to_be_bytes().to_vec();
+        framed.extend(m);
+        framed
+    }
+
     #[test]
     fn messages_are_counted_by_opcode_however_the_stream_is_cut() {
         let mut stream = Vec::new();
         for _ in 0..3 {
             stream.extend(message(OPCODE_QUERY, 40));
         }
+        stream.extend(query(28));
+        stream.extend(query(AXFR));
         stream.extend(message(OPCODE_UPDATE, 300));
         stream.extend(message(4, 12));
         stream.extend(message(OPCODE_QUERY, 2));
         let want = DnsCount {
-            queries: 3,
+            queries: 4,
+            transfers: 1,
             updates: 1,
             other: 2,
         };

@@ -155,6 +155,14 @@ pub fn most_per_zone(counts: &[ZoneCount]) -> u64 {
         .unwrap_or(0)
 }
 
+/// What one zone's read and write have to cost, for the read way the
+/// engine reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    pub read: u64,
+    pub write: u64,
+}
+
 /// Checks that the reported counts are what the read ways cost: per zone
 /// one request per distinct name (`names`) or one (`zone`), and one write
 /// when `changes` says the zone has something to change; beyond that
@@ -166,47 +174,73 @@ pub fn check_expected(
     counts: &[ZoneCount],
     names: &BTreeMap<&'static str, usize>,
     changes: &dyn Fn(&str) -> bool,
+    retries: (usize, usize),
+) -> Res<()> {
+    let zones: Vec<&str> = names.keys().copied().collect();
+    let cost = |c: &ZoneCount| -> Result<Cost, String> {
+        let n = names.get(c.zone.as_str()).copied().unwrap_or(0);
+        let read = match c.read.as_str() {
+            "names" => n as u64,
+            "zone" => 1,
+            other => return Err(format!("zone {} read `{other}`", c.zone)),
+        };
+        Ok(Cost {
+            read,
+            write: u64::from(changes(&c.zone)),
+        })
+    };
+    check_costs(what, counts, &zones, &cost, retries)
+}
+
+/// Checks that the reported counts are what `cost` says the reported read
+/// way and the write take in each zone (an error when the way itself is
+/// wrong there), beyond that exactly `retries` (reads, writes) more, the
+/// answers the engine had to send again; `zones` are every zone the VMs
+/// have sets in, and no other zone may be reported.
+pub fn check_costs(
+    what: &str,
+    counts: &[ZoneCount],
+    zones: &[&str],
+    cost: &dyn Fn(&ZoneCount) -> Result<Cost, String>,
     (read_retries, write_retries): (usize, usize),
 ) -> Res<()> {
     let mut problems = Vec::new();
     let (mut read_extra, mut write_extra) = (0u64, 0u64);
-    for (zone, n) in names {
+    for zone in zones {
         let Some(c) = counts.iter().find(|c| c.zone == *zone) else {
             problems.push(format!("no stats for zone {zone}"));
             continue;
         };
-        let read = match c.read.as_str() {
-            "names" => *n as u64,
-            "zone" => 1,
-            other => {
-                problems.push(format!("zone {zone} read `{other}`"));
+        let want = match cost(c) {
+            Ok(want) => want,
+            Err(e) => {
+                problems.push(e);
                 continue;
             }
         };
-        let write = u64::from(changes(zone));
         match (
-            c.read_requests.checked_sub(read),
-            c.write_requests.checked_sub(write),
+            c.read_requests.checked_sub(want.read),
+            c.write_requests.checked_sub(want.write),
         ) {
             (Some(r), Some(w)) => {
                 read_extra += r;
                 write_extra += w;
             }
             _ => problems.push(format!(
-                "zone {zone}: reported {} read and {} write requests, fewer than a {} read of {n} names and {write} write",
-                c.read_requests, c.write_requests, c.read
+                "zone {zone}: reported {} read and {} write requests, fewer than a {} read ({}) and its write ({}) take",
+                c.read_requests, c.write_requests, c.read, want.read, want.write
             )),
         }
     }
     for c in counts {
-        if !names.contains_key(c.zone.as_str()) {
+        if !zones.contains(&c.zone.as_str()) {
             problems.push(format!("stats for zone {} the VMs have no sets in", c.zone));
         }
     }
     if read_extra != read_retries as u64 || write_extra != write_retries as u64 {
         problems.push(format!(
             "{read_extra} read and {write_extra} write requests beyond what the read ways and writes need, \
-             against {read_retries} and {write_retries} HTTP 5xx answers: {}",
+             against {read_retries} and {write_retries} answers sent again: {}",
             read_column(counts)
         ));
     }
