@@ -98,12 +98,17 @@ pub struct Reads {
     /// [`Backend::read_zone`], and how many records one of its requests
     /// returns (`None`: the whole zone in one).
     pub zone: Option<ZoneRead>,
+    /// Its requests are counted against a budget (Cloudflare's 1,200 per
+    /// 5 minutes per token): of two reads that take as long, the one with
+    /// fewer requests wins.
+    pub budgeted: bool,
 }
 
 impl Reads {
     pub const BY_NAME: Reads = Reads {
         by_name: true,
         zone: None,
+        budgeted: false,
     };
 }
 

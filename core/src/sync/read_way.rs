@@ -75,7 +75,9 @@ pub fn choose(names: usize, in_flight: usize, reads: Reads, known_records: Optio
             1 + (pages - 1).div_ceil(in_flight) + records / RECORDS_PER_ROUND_TRIP
         }
     };
-    if zone_rounds < name_rounds {
+    // A request of a budgeted provider is worth a round trip's wait: its
+    // budget, spent, stops every sync of the token for minutes.
+    if zone_rounds < name_rounds || (reads.budgeted && zone_rounds == name_rounds) {
         ReadWay::Zone
     } else {
         ReadWay::Names
@@ -117,10 +119,12 @@ mod tests {
     const WHOLE: Reads = Reads {
         by_name: true,
         zone: Some(ZoneRead { page: None }),
+        budgeted: false,
     };
     const PAGED: Reads = Reads {
         by_name: true,
         zone: Some(ZoneRead { page: Some(5_000) }),
+        budgeted: false,
     };
 
     #[test]
@@ -134,6 +138,7 @@ mod tests {
         let tiny_pages = Reads {
             by_name: true,
             zone: Some(ZoneRead { page: Some(100) }),
+            budgeted: false,
         };
         assert_eq!(choose(2, 8, tiny_pages, Some(202)), ReadWay::Names);
     }
@@ -162,10 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn a_budgeted_provider_takes_the_zone_read_when_it_is_as_quick() {
+        let budgeted = Reads {
+            budgeted: true,
+            ..PAGED
+        };
+        // 100 names at 64 in flight: two rounds, as an unknown zone.
+        assert_eq!(choose(100, 64, PAGED, None), ReadWay::Names);
+        assert_eq!(choose(100, 64, budgeted, None), ReadWay::Zone);
+        // Still never for a zone that takes longer.
+        assert_eq!(choose(100, 64, budgeted, Some(65_536)), ReadWay::Names);
+    }
+
+    #[test]
     fn a_backend_without_name_reads_reads_the_zone_and_one_without_zone_reads_by_name() {
         let listing = Reads {
             by_name: false,
             zone: None,
+            budgeted: false,
         };
         assert_eq!(choose(1, 8, listing, None), ReadWay::Zone);
         assert_eq!(choose(300, 8, Reads::BY_NAME, None), ReadWay::Names);

@@ -87,6 +87,7 @@ impl Backend for CloudflareClient {
             zone: Some(ZoneRead {
                 page: Some(ZONE_PER_PAGE),
             }),
+            budgeted: true,
         }
     }
 

@@ -87,6 +87,7 @@ impl Backend for HestiaClient {
         Reads {
             by_name: false,
             zone: None,
+            budgeted: false,
         }
     }
 }

@@ -75,6 +75,7 @@ impl Backend for PowerDnsClient {
         Reads {
             by_name: true,
             zone: Some(ZoneRead { page: None }),
+            budgeted: false,
         }
     }
 

@@ -99,6 +99,7 @@ impl Backend for Rfc2136Client {
         Reads {
             by_name: true,
             zone: (!self.transfer_refused()).then_some(ZoneRead { page: None }),
+            budgeted: false,
         }
     }
 
