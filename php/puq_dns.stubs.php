@@ -22,6 +22,9 @@ namespace PuqDns {
          * `callable(): void`, is called on this thread every
          * `heartbeat_interval` seconds (30) while a call runs, also while no
          * operation ends (a slow read): a cron renews its hold on the VMs with it.
+         * `zone_records`, `[zone id => records]`, are zone sizes kept from the
+         * `stats` of earlier results, so that a new process chooses how to read
+         * each zone as well as one that has read it before.
          *
          * @throws ConfigException for a bad zone row or option
          *

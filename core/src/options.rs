@@ -1,5 +1,6 @@
 //! `DnsSync` options.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::row::describe;
@@ -28,6 +29,10 @@ pub struct SyncOptions {
     /// How often the binding's `heartbeat` callable is called while a call
     /// runs (a cron renews its hold on the VMs with it).
     pub heartbeat_interval: Duration,
+    /// Zone sizes the caller kept from earlier results (`stats`'
+    /// `zone_records`), by zone id: a new process chooses how to read a
+    /// zone as one that has read it before.
+    pub zone_records: BTreeMap<String, u64>,
 }
 
 impl Default for SyncOptions {
@@ -41,13 +46,14 @@ impl Default for SyncOptions {
             cloudflare_rate_limit: 1200,
             cloudflare_rate_window: Duration::from_secs(300),
             heartbeat_interval: Duration::from_secs(30),
+            zone_records: BTreeMap::new(),
         }
     }
 }
 
 /// Option names, with the callables `on_progress` and `heartbeat` handled
 /// by the binding.
-pub const OPTION_NAMES: [&str; 9] = [
+pub const OPTION_NAMES: [&str; 10] = [
     "timeout",
     "connect_timeout",
     "retries",
@@ -57,6 +63,7 @@ pub const OPTION_NAMES: [&str; 9] = [
     "on_progress",
     "heartbeat",
     "heartbeat_interval",
+    "zone_records",
 ];
 
 /// The options whose values are PHP callables: the binding's business.
@@ -117,6 +124,10 @@ impl SyncOptions {
                     Ok(d) => parsed.heartbeat_interval = d,
                     Err(e) => problems.push(format!("heartbeat_interval {e}")),
                 },
+                "zone_records" => match zone_records(value) {
+                    Ok(sizes) => parsed.zone_records = sizes,
+                    Err(e) => problems.push(e),
+                },
                 callable if CALLABLE_OPTIONS.contains(&callable) => {}
                 other => problems.push(format!(
                     "{other:?} is not known (use {})",
@@ -154,6 +165,31 @@ fn seconds(value: &Value, min: f64, max: f64) -> Result<Duration, String> {
             "must be between {min} and {max} seconds, not {}",
             describe(value)
         ))
+    }
+}
+
+/// `[zone id => records]`, each problem named by its zone.
+fn zone_records(value: &Value) -> Result<BTreeMap<String, u64>, String> {
+    let Value::Array(sizes) = value else {
+        return Err(format!(
+            "zone_records must be an array of zone id => records, not {}",
+            describe(value)
+        ));
+    };
+    let mut parsed = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (id, records) in sizes.iter() {
+        match whole(records, 0, i64::from(u32::MAX)) {
+            Ok(n) => {
+                parsed.insert(id.to_string(), u64::try_from(n).unwrap_or(0));
+            }
+            Err(e) => problems.push(format!("zone_records[{id}] {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(problems.join("; "))
     }
 }
 
@@ -211,6 +247,33 @@ mod tests {
     }
 
     #[test]
+    fn zone_records_are_sizes_by_zone_id() {
+        let o = SyncOptions::from_array(&Array::new().with(
+            "zone_records",
+            Array::new().with(3i64, 202i64).with("7", "65538"),
+        ))
+        .unwrap();
+        assert_eq!(
+            o.zone_records,
+            BTreeMap::from([("3".to_owned(), 202), ("7".to_owned(), 65_538)])
+        );
+        let err = SyncOptions::from_array(&Array::new().with(
+            "zone_records",
+            Array::new().with(3i64, -1i64).with(4i64, "many"),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "zone_records[3] must be 0 to 4294967295, not -1; zone_records[4] must be a whole number, not \"many\""
+        );
+        let err = SyncOptions::from_array(&Array::new().with("zone_records", 5i64)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "zone_records must be an array of zone id => records, not 5"
+        );
+    }
+
+    #[test]
     fn every_bad_option_is_named() {
         let err = SyncOptions::from_array(
             &Array::new()
@@ -224,7 +287,7 @@ mod tests {
         let err = crate::error::ConfigError::from(err).to_string();
         assert_eq!(
             err,
-            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval); \
+            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval, zone_records); \
              retries must be 0 to 10, not -1; concurrency must be a whole number, not \"many\"; \
              timeout must be between 0.001 and 3600 seconds, not 0"
         );

@@ -218,6 +218,28 @@ final class PowerDnsSyncTest extends TestCase
         ));
     }
 
+    public function testZoneSizesKeptFromEarlierResultsChooseTheReadOfANewProcess(): void
+    {
+        [$zones, $domain] = $this->zones();
+        $n = self::$zoneCounter;
+        $vm = ['id' => 9, 'name' => 'two', 'domain' => $domain, 'ips' => ["192.0.$n.1", "192.0.$n.2"]];
+        $read = static fn (array $result): array => array_map(
+            static fn (array $z): array => [$z['zone_id'], $z['read'], $z['read_requests']],
+            $result['stats'],
+        );
+        // The two PTR names fit one round: read by name, and the size stays unknown.
+        $first = (new DnsSync($zones))->resync($vm);
+        $this->assertTrue($first['ok'], json_encode($first['errors']));
+        $this->assertSame([[1, 'names', 1], ['2', 'names', 2]], $read($first));
+
+        // A caller that kept the reverse zone's size (SOA, NS and the two
+        // PTRs) reads it in one request.
+        $again = (new DnsSync($zones, ['zone_records' => ['2' => 4]]))->resync($vm);
+        $this->assertSame(['created' => 0, 'deleted' => 0, 'unchanged' => 4, 'failed' => 0], $again['counts']);
+        $this->assertSame([[1, 'names', 1], ['2', 'zone', 1]], $read($again));
+        $this->assertSame(4, $again['stats'][1]['zone_records']);
+    }
+
     public function testPlanManyTellsWhichVmsDriftedAndChangesNothing(): void
     {
         [$zones, $domain] = $this->zones();

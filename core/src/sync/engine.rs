@@ -209,12 +209,9 @@ async fn read_zone_sets(
     let names: BTreeSet<&DnsName> = keys.iter().map(|(name, _)| name).collect();
     let reads = client.reads();
     let size_key = format!("{} {}", client.url(), zone.name);
-    let way = read_way::choose(
-        names.len(),
-        options.concurrency,
-        reads,
-        read_way::known_size(&size_key),
-    );
+    let known = read_way::known_size(&size_key)
+        .or_else(|| options.zone_records.get(&zone.id.to_string()).copied());
+    let way = read_way::choose(names.len(), options.concurrency, reads, known);
     if way == ReadWay::Names || !reads.by_name {
         return (client.read(keys).await, way, None);
     }
