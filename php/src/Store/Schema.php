@@ -33,7 +33,7 @@ final class Schema
     /**
      * Columns the store sets itself; a submitted form never writes them.
      */
-    public const MANAGED_COLUMNS = ['id', 'created_at', 'updated_at'];
+    public const MANAGED_COLUMNS = ['id', 'created_at', 'updated_at', 'zone_records'];
 
     /**
      * Every table: columns in MySQL syntax (the first one is the
@@ -57,6 +57,10 @@ final class Schema
                 'ca_cert' => 'MEDIUMTEXT NULL',
                 'created_at' => 'DATETIME NULL',
                 'updated_at' => 'DATETIME NULL',
+                // The zone's records as its last whole read saw them (a
+                // result's stats): passed to DnsSync as zone_records, so a
+                // new process chooses how to read the zone as a warm one.
+                'zone_records' => 'INT UNSIGNED NULL',
             ],
             'indexes' => [],
         ],

@@ -69,6 +69,55 @@ final class ZoneStore
     }
 
     /**
+     * The zones' sizes as their last whole reads saw them, by id: DnsSync's
+     * zone_records option.
+     *
+     * @return array<int, int>
+     */
+    public function sizes(): array
+    {
+        // A table of an older version, not yet upgraded by Schema::install.
+        if (!in_array('zone_records', $this->columns(), true)) {
+            return [];
+        }
+        $sizes = [];
+        foreach ($this->pdo->query(
+            'SELECT ' . $this->name('id') . ', ' . $this->name('zone_records') . ' FROM ' . $this->name($this->table)
+            . ' WHERE ' . $this->name('zone_records') . ' IS NOT NULL'
+        )->fetchAll(PDO::FETCH_NUM) as [$id, $records]) {
+            $sizes[(int) $id] = (int) $records;
+        }
+        return $sizes;
+    }
+
+    /**
+     * Keeps the sizes the results' stats report (a zone read whole) for
+     * sizes(). A zone deleted meanwhile is simply not updated.
+     *
+     * @param iterable<array> $results DnsSync results
+     */
+    public function rememberSizes(iterable $results): void
+    {
+        $seen = [];
+        foreach ($results as $result) {
+            foreach ($result['stats'] ?? [] as $zone) {
+                if (is_int($zone['zone_records'] ?? null) && is_numeric($zone['zone_id'] ?? null)) {
+                    $seen[(int) $zone['zone_id']] = $zone['zone_records'];
+                }
+            }
+        }
+        if ($seen === [] || !in_array('zone_records', $this->columns(), true)) {
+            return;
+        }
+        $statement = $this->pdo->prepare(
+            'UPDATE ' . $this->name($this->table) . ' SET ' . $this->name('zone_records') . ' = ? WHERE ' . $this->name('id') . ' = ?'
+        );
+        foreach ($seen as $id => $records) {
+            $statement->execute([$records, $id]);
+        }
+    }
+
+    /**
      * The zones a sync can use, decrypted, and why each other zone cannot
      * be used: a stored row the extension refuses, or whose secret cannot
      * be opened, is left out, so that one broken zone never stops the
@@ -306,6 +355,8 @@ final class ZoneStore
      */
     private static function fromDatabase(array $row): array
     {
+        // The store's own knowledge of the zone, not a field of it: sizes().
+        unset($row['zone_records']);
         $row = array_filter($row, static fn (mixed $value): bool => $value !== null);
         $row['id'] = (int) $row['id'];
         return $row;

@@ -169,7 +169,9 @@ final class DnsService
      */
     public function plan(string $action, array|int $vm, array $options = []): array
     {
-        return $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->plan($action, is_int($vm) ? $this->vms->get($vm) : $vm);
+        $result = $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->plan($action, is_int($vm) ? $this->vms->get($vm) : $vm);
+        $this->rememberSizes([$result]);
+        return $result;
     }
 
     /**
@@ -182,7 +184,9 @@ final class DnsService
      */
     public function planMany(array $vms, array $options = []): array
     {
-        return $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->planMany(array_values($vms));
+        $results = $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->planMany(array_values($vms));
+        $this->rememberSizes($results);
+        return $results;
     }
 
     /**
@@ -403,8 +407,19 @@ final class DnsService
                 $results[(int) $id] = $result;
             }
         }
+        $this->rememberSizes($results);
         // In the order the VMs came.
         return array_replace(array_intersect_key($states, $results), $results);
+    }
+
+    /** Keeps the zone sizes the results saw; a store that cannot write them stops nothing. */
+    private function rememberSizes(array $results): void
+    {
+        try {
+            $this->zones->rememberSizes($results);
+        } catch (\Throwable $e) {
+            $this->logProblem('zones', 'the zones\' sizes could not be kept: ' . $e->getMessage(), null, ['exception' => get_class($e)], 'warning');
+        }
     }
 
     /**
@@ -421,6 +436,10 @@ final class DnsService
             self::say($out, "zone $zoneId left out: $reason");
         }
         $options += $this->options;
+        $sizes = $this->zones->sizes();
+        if ($sizes !== [] && !array_key_exists('zone_records', $options)) {
+            $options['zone_records'] = $sizes;
+        }
         if ($out !== null) {
             $options['on_progress'] = static function (array $op) use ($out): void {
                 self::say($out, sprintf('VM %s: %s', $op['vm'], $op['line']));

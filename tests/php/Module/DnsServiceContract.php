@@ -153,6 +153,33 @@ abstract class DnsServiceContract extends ModuleTestCase
         $this->assertSame([], $this->logged(), 'nothing failed: nothing logged');
     }
 
+    public function testTheSizeOfAZoneReadWholeIsKeptForTheNextProcess(): void
+    {
+        // 30 PTR names take four rounds by name: the reverse zone is read whole.
+        $ips = array_map(fn (int $i): string => $this->ip((string) $i), range(1, 30));
+        $result = $this->dns->deploy($this->vm($ips));
+        $this->assertTrue($result['ok'], json_encode($result['errors']));
+        $this->assertSame(['zone', 1, 2], [$result['stats'][1]['read'], $result['stats'][1]['read_requests'], $result['stats'][1]['zone_records']]);
+        // SOA and NS, as the read saw the zone before writing.
+        $this->assertSame([2 => 2], $this->zones->sizes());
+        $this->assertArrayNotHasKey('zone_records', $this->zones->get(2), 'a size is not a field of the zone');
+        $this->assertArrayNotHasKey('zone_records', $this->zones->rows()[1]);
+    }
+
+    public function testKeptSizesChooseTheReadOfANewProcess(): void
+    {
+        // A size kept by an earlier process (this process never read the zone).
+        $this->zones->rememberSizes([['stats' => [['zone_id' => 2, 'zone_records' => 2]]]]);
+        $result = $this->dns->deploy($this->vm([$this->ip('7'), $this->ip('8')]));
+        $this->assertTrue($result['ok'], json_encode($result['errors']));
+        // Two PTR names in a zone known to be small: one read instead of two.
+        $this->assertSame(
+            [[1, 'names', 1], [2, 'zone', 1]],
+            array_map(static fn (array $z): array => [$z['zone_id'], $z['read'], $z['read_requests']], $result['stats']),
+        );
+        $this->assertSame([$this->fqdn() . '.'], $this->ptr('8'));
+    }
+
     public function testChangePackageDropsWhatTheRememberedVmHadAndTheNewOneHasNot(): void
     {
         $this->dns->deploy($this->vm([$this->ip('7'), $this->ip('8')]));

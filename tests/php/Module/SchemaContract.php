@@ -21,7 +21,7 @@ abstract class SchemaContract extends ModuleTestCase
         $this->assertSame([
             'id', 'zone', 'type', 'account_id', 'zone_id', 'api_token', 'api_url', 'server_url', 'admin_user',
             'admin_password', 'user', 'api_key', 'server_id', 'server', 'tsig_name', 'tsig_secret', 'tsig_algorithm', 'timeout',
-            'allow_unsigned', 'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at',
+            'allow_unsigned', 'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at', 'zone_records',
         ], Schema::existingColumns($this->pdo, Schema::ZONES));
         $this->assertSame(
             ['id', 'name', 'domain', 'fqdn', 'ips', 'ttl', 'status', 'previous_status', 'locked_by', 'locked_until', 'synced', 'version', 'terminated', 'requeued', 'synced_at'],
@@ -64,7 +64,7 @@ abstract class SchemaContract extends ModuleTestCase
         $this->assertSame(
             ['id', 'zone', 'type', 'server_url', 'api_key', 'notes', 'account_id', 'zone_id', 'api_token', 'api_url', 'admin_user',
                 'admin_password', 'user', 'server_id', 'server', 'tsig_name', 'tsig_secret', 'tsig_algorithm', 'timeout', 'allow_unsigned',
-                'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at'],
+                'ttl', 'verify_tls', 'ca_cert', 'created_at', 'updated_at', 'zone_records'],
             Schema::existingColumns($this->pdo, Schema::ZONES),
         );
         $raw = $this->rawZone(1);

@@ -100,6 +100,7 @@ abstract class ZoneStoreContract extends ModuleTestCase
             'ca_cert' => self::PEM,
             'created_at' => '<time>',
             'updated_at' => '<time>',
+            'zone_records' => null,
         ], $this->stamped(array_replace($raw, ['api_key' => '<sealed>'])));
         $this->assertSame($raw['created_at'], $raw['updated_at']);
 
