@@ -323,11 +323,12 @@ pub async fn verify(fake: &Fake, state: &ZoneState, recs: &[Record], what: &str)
     Ok(())
 }
 
-/// Records per page the engine asks for when it lists one name.
-pub const NAME_PAGE: u64 = 100;
+/// Records per page the engine asks for when it lists one name (the
+/// provider's own figure, not a copy).
+pub const NAME_PAGE: u64 = puq_dns_core::provider::cloudflare::PER_PAGE as u64;
 /// Records per page the engine asks for when it lists a whole zone: the
 /// largest `per_page` Cloudflare documents, so one page for any zone here.
-pub const ZONE_PAGE: u64 = 5_000_000;
+pub const ZONE_PAGE: u64 = puq_dns_core::provider::cloudflare::ZONE_PER_PAGE as u64;
 
 /// What one zone was sent in one run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

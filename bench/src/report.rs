@@ -102,6 +102,21 @@ pub struct Row {
     pub note: String,
 }
 
+impl Row {
+    /// The row as the run prints it while it goes: `engine create,
+    /// concurrency 8: 224 ms, 7 (4 GET + 3 PATCH); fwd names (1) · …; notes`.
+    pub fn progress(&self) -> String {
+        format!(
+            "{}: {:.0} ms, {}; {}; {}",
+            self.method,
+            ms(self.wall),
+            self.requests,
+            self.read,
+            self.note
+        )
+    }
+}
+
 /// `| Scenario | Method | Wall (ms) | <counted> | [Read |] Notes |`.
 pub fn table(rows: &[Row], counted: &str) -> String {
     let read = rows.iter().any(|r| !r.read.is_empty());

@@ -13,7 +13,7 @@ use puq_dns_core::sync::{run, Job, JobKind, SyncOptions, SyncReport};
 use puq_dns_core::{Value, Zone};
 use serde_json::{json, Value as Json};
 use support::cloudflare::{FakeCloudflare, TOKEN};
-use support::{summary, sync, vm, zones};
+use support::{ptr6_of, summary, sync, vm, zone_stats, zones};
 
 const FQDN: &str = "vm1.puqcloud.com";
 const REV6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";
@@ -420,16 +420,6 @@ async fn a_token_budget_slows_a_run_down_instead_of_hitting_the_rate_limit() {
     );
 }
 
-/// The IPv6 reverse name of 2001:db8::`suffix` (hex, up to four digits).
-fn ptr6_of(suffix: u16) -> String {
-    let nibbles: String = format!("{suffix:04x}")
-        .chars()
-        .rev()
-        .map(|c| format!("{c}."))
-        .collect();
-    format!("{nibbles}{}{REV6}", "0.".repeat(20))
-}
-
 /// 2001:db8::100 to ::11f and 192.0.2.7: 32 names in the IPv6 reverse
 /// zone, four rounds of name reads at 8 in flight.
 fn big_vm() -> puq_dns_core::Vm {
@@ -438,23 +428,6 @@ fn big_vm() -> puq_dns_core::Vm {
         .chain([Value::from("192.0.2.7")])
         .collect();
     vm(42, "big", ips)
-}
-
-/// Per zone: name, how it was read, read and write requests, records.
-fn zone_stats(report: &SyncReport) -> Vec<(String, &'static str, u32, u32, Option<u64>)> {
-    report
-        .zones
-        .iter()
-        .map(|z| {
-            (
-                z.zone.name.clone(),
-                z.read.as_str(),
-                z.read_requests,
-                z.write_requests,
-                z.zone_records,
-            )
-        })
-        .collect()
 }
 
 /// The listings the fake answered for one zone: `page` and `per_page` of

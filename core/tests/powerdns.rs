@@ -9,7 +9,7 @@ mod support;
 use puq_dns_core::check::test_zone;
 use puq_dns_core::sync::{Action, JobKind};
 use puq_dns_core::{Array, Value, Zone};
-use support::{summary, sync, vm, zones, PowerDns};
+use support::{ptr6_of, summary, sync, vm, zone_stats, zones, PowerDns};
 
 const FQDN: &str = "5551-1776530141.puqcloud.com";
 const REV4: &str = "2.0.192.in-addr.arpa";
@@ -594,16 +594,6 @@ async fn resync_many_isolates_a_vm_whose_record_the_server_refuses() {
     );
 }
 
-/// The IPv6 reverse name of 2001:db8::`suffix` (hex, up to four digits).
-fn ptr6_of(suffix: u16) -> String {
-    let nibbles: String = format!("{suffix:04x}")
-        .chars()
-        .rev()
-        .map(|c| format!("{c}."))
-        .collect();
-    format!("{nibbles}{}{REV6}", "0.".repeat(20))
-}
-
 #[tokio::test]
 async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
     let pdns = server_with_zones().await;
@@ -624,19 +614,7 @@ async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
 
     let report = sync(&zones, &the_vm, JobKind::Resync).await;
     assert!(report.ok(), "{:#?}", report.operations);
-    let stats: Vec<(String, &str, u32, u32, Option<u64>)> = report
-        .zones
-        .iter()
-        .map(|z| {
-            (
-                z.zone.name.clone(),
-                z.read.as_str(),
-                z.read_requests,
-                z.write_requests,
-                z.zone_records,
-            )
-        })
-        .collect();
+    let stats = zone_stats(&report);
     // 32 names at 8 in flight would be 4 rounds: the zone is one GET, and
     // has SOA, NS, 48 foreign PTRs and the stale one.
     assert_eq!(

@@ -18,11 +18,11 @@ use puq_dns_core::name::DnsName;
 use puq_dns_core::provider::rfc2136::{Clock, Rfc2136Client};
 use puq_dns_core::provider::{Backend, ZoneRead};
 use puq_dns_core::rr::RecordType;
-use puq_dns_core::sync::{Job, JobKind, ReadWay, SyncOptions, SyncReport};
+use puq_dns_core::sync::{Job, JobKind, SyncOptions, SyncReport};
 use puq_dns_core::{Array, Value, Vm, Zone};
 use support::dns::{Daemon, DnsServer};
 use support::fake_dns::{Behaviour, FakeDns, Tampering, TamperingProxy};
-use support::{summary, sync, sync_with, vm, zones};
+use support::{ptr6_of, summary, sync, sync_with, vm, zone_stats, zones};
 
 const FWD: &str = "puqcloud.com";
 const CLASSLESS: &str = "0/26.2.0.192.in-addr.arpa";
@@ -321,16 +321,6 @@ async fn a_server_that_never_answers_times_out_by_the_zones_timeout() {
 const REV4: &str = "2.0.192.in-addr.arpa";
 const REV6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";
 
-/// The IPv6 reverse name of 2001:db8::`suffix` (hex, up to four digits).
-fn ptr6_of(suffix: u16) -> String {
-    let nibbles: String = format!("{suffix:04x}")
-        .chars()
-        .rev()
-        .map(|c| format!("{c}."))
-        .collect();
-    format!("{nibbles}{}{REV6}", "0.".repeat(20))
-}
-
 /// One IPv4 address and 32 IPv6 ones: 32 names in the IPv6 reverse zone,
 /// four rounds of eight queries, so the engine reads that zone whole.
 fn big_vm() -> Vm {
@@ -353,24 +343,6 @@ fn foreign_ptrs(dns: &DnsServer) -> Vec<String> {
     lines.push(format!("{}. 3600 PTR old.example.net.", ptr6_of(0x100)));
     dns.put_many(REV6, &lines, lines.len());
     foreign
-}
-
-/// Per zone: how it was read, the read's and the write's DNS messages,
-/// and the zone's records when read whole.
-fn stats(report: &SyncReport) -> Vec<(String, ReadWay, u32, u32, Option<u64>)> {
-    report
-        .zones
-        .iter()
-        .map(|z| {
-            (
-                z.zone.name.clone(),
-                z.read,
-                z.read_requests,
-                z.write_requests,
-                z.zone_records,
-            )
-        })
-        .collect()
 }
 
 fn writes(report: &SyncReport) -> usize {
@@ -432,11 +404,11 @@ async fn a_zone_with_more_names_than_one_round_is_read_by_one_signed_axfr() {
         // IPv4 reverse zone: one PTR query; the IPv6 one: one AXFR of its
         // SOA, NS, 48 foreign PTRs and the stale one.
         assert_eq!(
-            stats(&report),
+            zone_stats(&report),
             [
-                (FWD.to_owned(), ReadWay::Names, 2, 1, None),
-                (REV4.to_owned(), ReadWay::Names, 1, 1, None),
-                (REV6.to_owned(), ReadWay::Zone, 1, 1, Some(51)),
+                (FWD.to_owned(), "names", 2, 1, None),
+                (REV4.to_owned(), "names", 1, 1, None),
+                (REV6.to_owned(), "zone", 1, 1, Some(51)),
             ],
             "{daemon:?}"
         );
@@ -449,8 +421,8 @@ async fn a_zone_with_more_names_than_one_round_is_read_by_one_signed_axfr() {
         assert!(again.ok(), "{daemon:?} {:#?}", again.operations);
         assert_eq!(writes(&again), 0, "{daemon:?} {:#?}", again.operations);
         assert_eq!(
-            stats(&again)[2],
-            (REV6.to_owned(), ReadWay::Zone, 1, 0, Some(82)),
+            zone_stats(&again)[2],
+            (REV6.to_owned(), "zone", 1, 0, Some(82)),
             "{daemon:?}"
         );
         check_records(&dns, &foreign);
@@ -473,8 +445,8 @@ async fn a_zone_whose_transfer_is_refused_is_read_by_names_and_not_asked_again()
         assert!(report.ok(), "{daemon:?} {:#?}", report.operations);
         // The refused AXFR, then a PTR query per name.
         assert_eq!(
-            stats(&report)[2],
-            (REV6.to_owned(), ReadWay::Names, 1 + 32, 1, None),
+            zone_stats(&report)[2],
+            (REV6.to_owned(), "names", 1 + 32, 1, None),
             "{daemon:?}"
         );
         check_records(&dns, &foreign);
@@ -484,8 +456,8 @@ async fn a_zone_whose_transfer_is_refused_is_read_by_names_and_not_asked_again()
         assert!(again.ok(), "{daemon:?} {:#?}", again.operations);
         assert_eq!(writes(&again), 0);
         assert_eq!(
-            stats(&again)[2],
-            (REV6.to_owned(), ReadWay::Names, 32, 0, None),
+            zone_stats(&again)[2],
+            (REV6.to_owned(), "names", 32, 0, None),
             "{daemon:?}"
         );
 

@@ -332,14 +332,7 @@ async fn measure(
                 format!("engine {what}, concurrency {concurrency}"),
                 &runs,
             );
-            println!(
-                "  {}: {:.0} ms, {}; {}; {}",
-                row.method,
-                ms(row.wall),
-                row.requests,
-                row.read,
-                row.note
-            );
+            println!("  {}", row.progress());
             rows.push(row);
         }
     }

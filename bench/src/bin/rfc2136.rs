@@ -616,15 +616,7 @@ async fn main() -> Res<()> {
             },
         ];
         for row in rows_of_case {
-            println!(
-                "  {}: {}: {:.0} ms, {}; {}; {}",
-                row.scenario,
-                row.method,
-                ms(row.wall),
-                row.requests,
-                row.read,
-                row.note
-            );
+            println!("  {}: {}", row.scenario, row.progress());
             rows.push(row);
         }
         if case.before == Before::Empty {

@@ -320,3 +320,27 @@ pub fn summary(report: &SyncReport) -> Vec<String> {
         })
         .collect()
 }
+
+/// The reverse name of 2001:db8::`suffix` (hex), as the core computes it.
+pub fn ptr6_of(suffix: u16) -> String {
+    puq_dns_core::zone_set::reverse_name_of(&format!("2001:db8::{suffix:x}"))
+        .expect("an IPv6 address")
+        .to_string()
+}
+
+/// Per zone: name, how it was read, read and write requests, records.
+pub fn zone_stats(report: &SyncReport) -> Vec<(String, &'static str, u32, u32, Option<u64>)> {
+    report
+        .zones
+        .iter()
+        .map(|z| {
+            (
+                z.zone.name.clone(),
+                z.read.as_str(),
+                z.read_requests,
+                z.write_requests,
+                z.zone_records,
+            )
+        })
+        .collect()
+}

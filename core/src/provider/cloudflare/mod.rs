@@ -102,7 +102,7 @@ impl Backend for CloudflareClient {
 /// Cloudflare's limit per action list of one batch (Free plan).
 const BATCH_LIMIT: usize = 200;
 /// Records per page when listing a name; one page in practice.
-const PER_PAGE: u32 = 100;
+pub const PER_PAGE: u32 = 100;
 /// Never follow more pages than this for one name: a name holds a
 /// handful of records, so more means a server that ignores the filter.
 const MAX_PAGES: u32 = 50;
@@ -114,7 +114,7 @@ const MAX_PAGES: u32 = 50;
 /// /api/resources/dns/subresources/records/methods/list/). Any zone a plan
 /// allows is one page; a server that serves fewer says so in
 /// `result_info.per_page`, and the rest of the pages follow.
-const ZONE_PER_PAGE: u32 = 5_000_000;
+pub const ZONE_PER_PAGE: u32 = 5_000_000;
 /// A whole-zone listing of more pages than this is not read (the engine
 /// then reads by name): a server paging that small costs more requests
 /// than the names would, against a rate limit of 1200 per 5 minutes.
