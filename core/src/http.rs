@@ -17,6 +17,7 @@ use crate::fault::ProviderError;
 use crate::options::SyncOptions;
 use crate::retry::{Tries, Try};
 pub use crate::tls::Tls;
+use crate::write_turns::{WriteTurns, Writing};
 
 /// Largest answer read from a provider. Reads are filtered to the VM's
 /// names, so a real answer is a few kilobytes; this only stops a
@@ -33,7 +34,7 @@ const MAX_STREAMED: u64 = 1024 * 1024 * 1024;
 const STREAM_CHUNKS: usize = 8;
 
 /// Locks that make writes to one backend go one at a time, by a key the
-/// provider chooses (a PowerDNS server, a HestiaCP domain).
+/// provider chooses (a HestiaCP domain).
 type WriteLocks = Arc<StdMutex<HashMap<String, Arc<Mutex<()>>>>>;
 
 /// HTTP clients by the TLS settings they were built with: zones with the
@@ -67,11 +68,10 @@ impl Transport {
         self.tries.clone()
     }
 
-    /// The lock shared by every client of this sync that writes to `key`.
-    /// Some backends cannot take two writes at once: PowerDNS with sqlite
-    /// answers the second with 500 "database is locked", and HestiaCP gives
-    /// two new records the same ID. Waiting for the lock is cheaper than a
-    /// failed write and its retry.
+    /// The lock shared by every client of this sync that writes to `key`,
+    /// for a backend that takes two writes at once without an error but
+    /// wrongly: HestiaCP gives two new records the same ID. (A server that
+    /// refuses the second with an error is learned: [`crate::write_turns`].)
     pub fn write_lock(&self, key: &str) -> Arc<Mutex<()>> {
         // A poisoned map still holds valid locks: nothing panics while
         // holding it but HashMap itself.
@@ -104,6 +104,7 @@ impl Transport {
             client,
             tries: self.tries(),
             sent: Arc::default(),
+            turns: None,
         })
     }
 
@@ -155,6 +156,8 @@ pub struct Http {
     tries: Tries,
     /// Requests this zone's client has sent, retries included.
     sent: Arc<AtomicU32>,
+    /// Set for writes: whether its server takes them at once.
+    turns: Option<Arc<WriteTurns>>,
 }
 
 /// A streamed request's outcome: what the parser made of a successful
@@ -180,6 +183,16 @@ impl Http {
         Self {
             tries: self.tries.with_budget(budget),
             ..self
+        }
+    }
+
+    /// The same client, for writes to a server that may take only one at
+    /// a time ([`crate::write_turns`]); its requests still count as this
+    /// client's.
+    pub fn with_write_turns(&self, turns: Arc<WriteTurns>) -> Self {
+        Self {
+            turns: Some(turns),
+            ..self.clone()
         }
     }
 
@@ -236,13 +249,23 @@ impl Http {
             .build()
             .map(|request| request.url().origin().ascii_serialization())
             .unwrap_or_default();
+        let turns = self.turns.as_deref();
         self.tries
             .run(&origin, || {
                 let attempt = once(build(&self.client));
                 async move {
+                    let writing = match turns {
+                        Some(turns) => Some(turns.start().await),
+                        None => None,
+                    };
                     self.sent.fetch_add(1, Ordering::Relaxed);
                     match attempt.await {
                         Ok(reply) => match reply.transient().map(retry_after) {
+                            _ if reply.server_error()
+                                && writing.as_ref().is_some_and(Writing::failed) =>
+                            {
+                                Try::InTurn { last: Ok(reply) }
+                            }
                             Some(wait) => Try::Again {
                                 wait,
                                 last: Ok(reply),
@@ -387,11 +410,17 @@ impl Read for ChunkReader {
 /// transient (for `Retry-After`).
 trait Reply {
     fn transient(&self) -> Option<&HeaderMap>;
+    /// A 5xx: the server failed, not the request.
+    fn server_error(&self) -> bool;
 }
 
 impl Reply for Answer {
     fn transient(&self) -> Option<&HeaderMap> {
         is_transient(self.status).then_some(&self.headers)
+    }
+
+    fn server_error(&self) -> bool {
+        self.status.is_server_error()
     }
 }
 
@@ -401,6 +430,10 @@ impl<T> Reply for Streamed<T> {
             Streamed::Refused(answer) => answer.transient(),
             Streamed::Parsed(_) => None,
         }
+    }
+
+    fn server_error(&self) -> bool {
+        matches!(self, Streamed::Refused(answer) if answer.server_error())
     }
 }
 

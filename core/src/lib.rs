@@ -29,6 +29,7 @@ pub mod sync;
 pub mod tls;
 pub mod value;
 pub mod vm;
+pub mod write_turns;
 pub mod zone;
 pub mod zone_set;
 

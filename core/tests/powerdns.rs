@@ -289,17 +289,42 @@ async fn classless_reverse_zones_get_the_ptr_inside_the_zone() {
 }
 
 #[tokio::test]
-async fn writes_to_one_server_go_one_at_a_time_so_sqlite_never_refuses_them() {
-    // Three zones on one sqlite-backed server: PATCHed at once, the second
-    // and third fail with 500 "database is locked" and are retried. An
-    // operation's attempts count its read and its write: 2 when neither
-    // was retried.
+async fn writes_to_a_sqlite_server_take_turns_once_it_refuses_one_beside_another() {
+    // Three zones on one sqlite-backed server, PATCHed at once: the
+    // server answers a PATCH beside another with 500 "database is locked".
+    // That write is tried again at once in its turn, and from then on the
+    // server's writes take turns. An operation's attempts count its read
+    // and its write: 2 when neither was tried again.
+    let pdns = server_with_zones().await;
+    let turns = puq_dns_core::provider::powerdns::server_write_turns(&pdns.url);
+    let mut syncs = 0;
+    while !turns.in_turns() {
+        syncs += 1;
+        assert!(
+            syncs <= 10,
+            "ten syncs of three zones never wrote two at once"
+        );
+        let the_vm = vm(
+            syncs,
+            &format!("vm{syncs}"),
+            vec![
+                Value::from(format!("192.0.2.{syncs}")),
+                Value::from(format!("2001:db8::{syncs}")),
+            ],
+        );
+        let report = sync(&standard_zones(&pdns), &the_vm, JobKind::Create).await;
+        assert!(report.ok(), "{:#?}", report.operations);
+        for op in &report.operations {
+            assert!(matches!(op.attempts, 2 | 3), "{op:#?}");
+        }
+    }
+    // In turns, nothing is refused.
     for _ in 0..3 {
-        let pdns = server_with_zones().await;
         let report = sync(&standard_zones(&pdns), &the_vm(), JobKind::Create).await;
         assert!(report.ok(), "{:#?}", report.operations);
         let attempts: Vec<u32> = report.operations.iter().map(|op| op.attempts).collect();
         assert_eq!(attempts, [2; 6], "{:#?}", report.operations);
+        sync(&standard_zones(&pdns), &the_vm(), JobKind::Delete).await;
     }
 }
 
@@ -605,6 +630,8 @@ async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
     pdns.put(REV6, &ptr6_of(0x100), "PTR", &["old.example.net."])
         .await;
     let foreign_before = pdns.all(REV6).await;
+    // One PATCH per zone: none refused for going beside another.
+    puq_dns_core::provider::powerdns::server_write_turns(&pdns.url).take_turns();
     let zones = standard_zones(&pdns);
     let ips: Vec<Value> = (0x100..0x120u16)
         .map(|s| Value::from(format!("2001:db8::{s:x}")))
@@ -657,4 +684,32 @@ async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
         ),
         (puq_dns_core::sync::ReadWay::Zone, 1, 0, Some(82))
     );
+}
+
+#[tokio::test]
+async fn a_sync_allowed_64_at_once_reads_as_a_powerdns_server_takes_eight() {
+    let pdns = server_with_zones().await;
+    puq_dns_core::provider::powerdns::server_write_turns(&pdns.url).take_turns();
+    let zones = standard_zones(&pdns);
+    let ips: Vec<Value> = (0x100..0x120u16)
+        .map(|s| Value::from(format!("2001:db8::{s:x}")))
+        .collect();
+    let the_vm = vm(42, "wide", ips);
+    let options = puq_dns_core::sync::SyncOptions {
+        concurrency: 64,
+        ..support::options()
+    };
+
+    let report = support::sync_with(&zones, &the_vm, JobKind::Create, &options).await;
+    assert!(report.ok(), "{:#?}", report.operations);
+    // 32 names in one round of 64, but PowerDNS takes 8 at once: four
+    // rounds by name, so the IPv6 zone is one GET (SOA and NS).
+    assert_eq!(
+        zone_stats(&report),
+        [
+            ("puqcloud.com".to_owned(), "names", 1, 1, None),
+            (REV6.to_owned(), "zone", 1, 1, Some(2)),
+        ]
+    );
+    assert_eq!(pdns.dig(&ptr6_of(0x11f), "PTR"), ["wide.puqcloud.com."]);
 }

@@ -77,6 +77,13 @@ pub trait Backend: Send + Sync {
         Reads::BY_NAME
     }
 
+    /// The most requests its server takes at once, when that is known to
+    /// be fewer than a sync may send: the engine sends no more, and
+    /// chooses how to read with that many in flight.
+    fn at_once(&self) -> Option<usize> {
+        None
+    }
+
     /// Reads the whole zone and keeps the sets at `keys` (empty where the
     /// zone has none), with how many records the zone holds. Only called
     /// when [`Backend::reads`] offers it.
@@ -284,6 +291,11 @@ impl Client {
     /// How the backend can read; by name only when it could not be set up.
     pub fn reads(&self) -> Reads {
         self.0.as_ref().map_or(Reads::BY_NAME, |b| b.reads())
+    }
+
+    /// The most requests its server takes at once, when known.
+    pub fn at_once(&self) -> Option<usize> {
+        self.0.as_ref().ok().and_then(|b| b.at_once())
     }
 
     /// Where it talks to; empty when it could not be set up.

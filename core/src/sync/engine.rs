@@ -11,6 +11,7 @@ use crate::name::DnsName;
 use crate::options::SyncOptions;
 use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
 use crate::provider::{Applied, Attempted, Client, ProviderError, RecordSet};
+use crate::retry::origin_of;
 use crate::sync::diff::{Action, Item, Step, StepKind, ZoneDiff};
 use crate::sync::read_way::{self, ReadWay};
 use crate::sync::report::{clean_error, Operation, SyncReport, ZoneRef, ZoneStats};
@@ -204,14 +205,23 @@ async fn read_zone_sets(
     client: &Client,
     zone: &Zone,
     keys: &[(DnsName, RecordType)],
-    options: &crate::options::SyncOptions,
+    transport: &Transport,
 ) -> (Attempted<Vec<RecordSet>>, ReadWay, Option<u64>) {
+    let options = &transport.options;
     let names: BTreeSet<&DnsName> = keys.iter().map(|(name, _)| name).collect();
     let reads = client.reads();
     let size_key = format!("{} {}", client.url(), zone.name);
     let known = read_way::known_size(&size_key)
         .or_else(|| options.zone_records.get(&zone.id.to_string()).copied());
-    let way = read_way::choose(names.len(), options.concurrency, reads, known);
+    // What this zone's server takes at once, not what the sync allows: a
+    // PowerDNS sent 64 names at once reads them no sooner than 8.
+    let tries = transport.tries();
+    let origin = origin_of(client.url());
+    if let Some(most) = client.at_once() {
+        tries.limit_server(&origin, most);
+    }
+    let in_flight = tries.in_flight(&origin).min(options.concurrency);
+    let way = read_way::choose(names.len(), in_flight, reads, known);
     if way == ReadWay::Names || !reads.by_name {
         return (client.read(keys).await, way, None);
     }
@@ -267,7 +277,7 @@ async fn sync_zone(
         }
     }
 
-    let (read, way, zone_records) = read_zone_sets(&client, zone, &keys, &transport.options).await;
+    let (read, way, zone_records) = read_zone_sets(&client, zone, &keys, transport).await;
     let read_requests = client.requests();
     let stats = |client: &Client| ZoneStats {
         zone: ZoneRef::of(zone),

@@ -15,7 +15,6 @@ use reqwest::header::ACCEPT;
 use reqwest::{Client, Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::Mutex;
 
 use crate::http::{readable_body, Answer, Http, Streamed, Transport};
 use crate::name::DnsName;
@@ -26,6 +25,13 @@ use crate::provider::{
 };
 use crate::rr::RecordType;
 use crate::secret::Secret;
+use crate::write_turns::{self, WriteTurns};
+
+/// Requests one PowerDNS server is sent at once. Its API listens with a
+/// backlog of 10 and accepts one connection at a time: more at once
+/// overflow the queue, and a dropped connection waits a second for its
+/// SYN to be sent again.
+pub const AT_ONCE: usize = 8;
 
 /// PowerDNS in the registry.
 pub const PROVIDER: Registration = Registration {
@@ -33,11 +39,18 @@ pub const PROVIDER: Registration = Registration {
     connect,
 };
 
-/// One zone's client; writes to one server go one at a time (sqlite).
+/// One zone's client; writes to one server go at once until the server
+/// shows it takes one at a time (the sqlite backend).
 fn connect(target: &Target<'_>, transport: &Transport) -> Result<Box<dyn Backend>, ProviderError> {
     let http = transport.client_for(&target.tls)?;
-    let lock = transport.write_lock(&format!("powerdns {}", target.row.text("server_url")));
-    Ok(Box::new(PowerDnsClient::new(http, target, lock)))
+    let turns = server_write_turns(target.row.text("server_url"));
+    Ok(Box::new(PowerDnsClient::new(http, target, turns)))
+}
+
+/// Whether the PowerDNS server at `server_url` takes PATCHes at once, as
+/// this process has learned it.
+pub fn server_write_turns(server_url: &str) -> Arc<WriteTurns> {
+    write_turns::of_server(&format!("powerdns {server_url}"))
 }
 
 impl Backend for PowerDnsClient {
@@ -85,6 +98,10 @@ impl Backend for PowerDnsClient {
     ) -> BoxFuture<'a, Attempted<ZoneSets>> {
         Box::pin(PowerDnsClient::read_zone(self, keys))
     }
+
+    fn at_once(&self) -> Option<usize> {
+        Some(AT_ONCE)
+    }
 }
 
 pub struct PowerDnsClient {
@@ -94,8 +111,9 @@ pub struct PowerDnsClient {
     zone_url: String,
     server_id: String,
     api_key: Secret,
-    /// Held for every PATCH, shared with every zone on the same server.
-    write_lock: Arc<Mutex<()>>,
+    /// Whether the server takes PATCHes at once, shared with every zone on
+    /// the same server.
+    write_turns: Arc<WriteTurns>,
 }
 
 #[derive(Deserialize)]
@@ -232,9 +250,9 @@ pub fn read_answer(
 }
 
 impl PowerDnsClient {
-    /// `write_lock` is shared by all zones on the server: with the sqlite
+    /// `write_turns` is shared by all zones on the server: with the sqlite
     /// backend a second PATCH at once fails with "database is locked".
-    pub fn new(http: Http, target: &Target<'_>, write_lock: Arc<Mutex<()>>) -> Self {
+    pub fn new(http: Http, target: &Target<'_>, write_turns: Arc<WriteTurns>) -> Self {
         let row = target.row;
         Self {
             http,
@@ -247,7 +265,7 @@ impl PowerDnsClient {
             ),
             server_id: row.text("server_id").to_owned(),
             api_key: row.secret().clone(),
-            write_lock,
+            write_turns,
         }
     }
 
@@ -342,12 +360,11 @@ impl PowerDnsClient {
             })
             .collect();
         let body = json!({ "rrsets": rrsets });
-        let (outcome, attempts) = {
-            let _one_write_per_server = self.write_lock.lock().await;
-            self.http
-                .send(|client| self.request(client, Method::PATCH).json(&body))
-                .await
-        };
+        let (outcome, attempts) = self
+            .http
+            .with_write_turns(Arc::clone(&self.write_turns))
+            .send(|client| self.request(client, Method::PATCH).json(&body))
+            .await;
         let outcome = outcome.and_then(|answer| {
             if answer.status.is_success() {
                 Ok(())
