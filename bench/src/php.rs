@@ -7,10 +7,22 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::Value as Json;
+use serde_json::{json, Value as Json};
 
+use crate::scenario::{BenchVm, DOMAIN};
 use crate::stats::ZoneCount;
 use crate::{repo, Res};
+
+/// A VM as PHP takes it (the `vms` of a job).
+pub fn vm_json(vm: &BenchVm) -> Json {
+    let ips: Vec<String> = vm
+        .v4
+        .iter()
+        .map(|ip| ip.to_string())
+        .chain(vm.v6.iter().map(|ip| ip.to_string()))
+        .collect();
+    json!({ "id": vm.id, "name": vm.name, "domain": DOMAIN, "ips": ips })
+}
 
 /// The PHP CLI and the extension it loads.
 pub struct Php {

@@ -163,32 +163,120 @@ pub fn total(rows: &[Row], scenario: &str, method: &str) -> String {
 
 /// Prints the table, writes the section to BENCHMARKS.md and says where.
 pub fn publish(table: &str, heading: &str, section: &str) -> Res<()> {
+    publish_after(table, heading, section, None)
+}
+
+/// [`publish`], a new section placed right after the section `after`
+/// (when BENCHMARKS.md has it) instead of at the end.
+pub fn publish_after(table: &str, heading: &str, section: &str, after: Option<&str>) -> Res<()> {
     println!("\n{table}");
     let path = repo().join("BENCHMARKS.md");
-    write_section(&path, heading, section)?;
+    write_section_after(&path, heading, section, after)?;
     println!("written to {}", path.display());
     Ok(())
 }
 
 /// Replaces the section in BENCHMARKS.md, or adds it, leaving the rest.
 pub fn write_section(path: &PathBuf, heading: &str, section: &str) -> Res<()> {
+    write_section_after(path, heading, section, None)
+}
+
+/// Where the section under `heading` ends in `text`, from its start: at
+/// the next `## ` heading, or at the end.
+fn section_end(text: &str, start: usize, heading: &str) -> usize {
+    let from = start + heading.len();
+    text.get(from..)
+        .and_then(|rest| rest.find("\n## "))
+        .map_or(text.len(), |i| from + i + 1)
+}
+
+/// [`write_section`]; a section not there yet goes right after the section
+/// `after` when the file has it, else at the end.
+pub fn write_section_after(
+    path: &PathBuf,
+    heading: &str,
+    section: &str,
+    after: Option<&str>,
+) -> Res<()> {
     let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    let new = match old.find(heading) {
-        Some(start) => {
-            let rest = &old[start + heading.len()..];
-            let end = rest
-                .find("\n## ")
-                .map(|i| start + heading.len() + i + 1)
-                .unwrap_or(old.len());
-            // A following section stays apart by a blank line.
-            let gap = if end < old.len() { "\n" } else { "" };
-            format!("{}{section}{gap}{}", &old[..start], &old[end..])
-        }
-        None => format!(
-            "{}\n{section}",
-            old.trim_end_matches('\n').to_owned() + "\n"
-        ),
-    };
-    std::fs::write(path, new)?;
+    std::fs::write(path, with_section(&old, heading, section, after))?;
     Ok(())
+}
+
+/// `text` with the section under `heading` replaced by `section`, or added
+/// after the section `after` (at the end when there is none).
+fn with_section(old: &str, heading: &str, section: &str, after: Option<&str>) -> String {
+    // A heading is found at a line's start only, whole.
+    let find = |heading: &str| {
+        old.match_indices(heading).map(|(i, _)| i).find(|&i| {
+            let line_start = i == 0 || old[..i].ends_with('\n');
+            let rest = &old[i + heading.len()..];
+            line_start && (rest.is_empty() || rest.starts_with(['\n', '\r']))
+        })
+    };
+    // A following section stays apart by a blank line.
+    let splice = |start: usize, end: usize| {
+        let gap = if end < old.len() { "\n" } else { "" };
+        let head = &old[..start];
+        let head = if head.is_empty() || head.ends_with("\n\n") {
+            head.to_owned()
+        } else {
+            head.trim_end_matches('\n').to_owned() + "\n\n"
+        };
+        format!("{head}{section}{gap}{}", &old[end..])
+    };
+    if let Some(start) = find(heading) {
+        return splice(start, section_end(old, start, heading));
+    }
+    if let Some(before) = after.and_then(|a| find(a).map(|s| section_end(old, s, a))) {
+        if before < old.len() {
+            return splice(before, before);
+        }
+    }
+    format!(
+        "{}\n{section}",
+        old.trim_end_matches('\n').to_owned() + "\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "# Benchmarks\n\n## A\n\na text\n\n## B\n\nb text\n";
+
+    #[test]
+    fn a_section_is_replaced_in_place() {
+        let new = with_section(OLD, "## A", "## A\n\nnew\n", None);
+        assert_eq!(new, "# Benchmarks\n\n## A\n\nnew\n\n## B\n\nb text\n");
+        let new = with_section(OLD, "## B", "## B\n\nnew\n", Some("## A"));
+        assert_eq!(new, "# Benchmarks\n\n## A\n\na text\n\n## B\n\nnew\n");
+    }
+
+    #[test]
+    fn a_new_section_goes_after_its_neighbour_or_at_the_end() {
+        let new = with_section(OLD, "## A2", "## A2\n\nnew\n", Some("## A"));
+        assert_eq!(
+            new,
+            "# Benchmarks\n\n## A\n\na text\n\n## A2\n\nnew\n\n## B\n\nb text\n"
+        );
+        let end = "# Benchmarks\n\n## A\n\na text\n\n## B\n\nb text\n\n## C\n\nnew\n";
+        assert_eq!(
+            with_section(OLD, "## C", "## C\n\nnew\n", Some("## B")),
+            end
+        );
+        assert_eq!(with_section(OLD, "## C", "## C\n\nnew\n", None), end);
+        assert_eq!(
+            with_section(OLD, "## C", "## C\n\nnew\n", Some("## Z")),
+            end
+        );
+    }
+
+    #[test]
+    fn a_heading_that_starts_another_is_not_it() {
+        // "## A" is not "## A2" nor "## A (issue 16)".
+        let old = "# Benchmarks\n\n## A (issue 16)\n\nx\n";
+        let new = with_section(old, "## A", "## A\n\nnew\n", None);
+        assert_eq!(new, "# Benchmarks\n\n## A (issue 16)\n\nx\n\n## A\n\nnew\n");
+    }
 }

@@ -30,7 +30,7 @@ use std::time::{Duration, SystemTime};
 
 use puq_dns_bench::pdns::{replace, Traffic};
 use puq_dns_bench::pdns_server::{filler_count, Server};
-use puq_dns_bench::php::{Php, PhpRun};
+use puq_dns_bench::php::{vm_json, Php, PhpRun};
 use puq_dns_bench::report::{self, median, ms, Started};
 use puq_dns_bench::scenario::{
     self, fillers, names_by_zone, stale, BenchVm, Record, DOMAIN, FILLER, REV4_16, REV4_24, REV6,
@@ -143,17 +143,6 @@ impl Measured {
             .unwrap_or_default();
         read + self.zones().iter().map(|z| self.write(z)).sum::<Duration>()
     }
-}
-
-/// The VMs as PHP takes them.
-fn vm_json(vm: &BenchVm) -> Json {
-    let ips: Vec<String> = vm
-        .v4
-        .iter()
-        .map(|ip| ip.to_string())
-        .chain(vm.v6.iter().map(|ip| ip.to_string()))
-        .collect();
-    json!({ "id": vm.id, "name": vm.name, "domain": DOMAIN, "ips": ips })
 }
 
 fn zone_rows(server: &Server, zones: &[&str]) -> Json {
