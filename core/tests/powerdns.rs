@@ -620,7 +620,7 @@ async fn resync_many_isolates_a_vm_whose_record_the_server_refuses() {
 }
 
 #[tokio::test]
-async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
+async fn a_zone_with_more_names_than_one_round_is_read_in_one_request() {
     let pdns = server_with_zones().await;
     // Another tool's PTRs beside the VM's, and one stale PTR at the VM's own name.
     for suffix in 0x1000..0x1030 {
@@ -642,14 +642,14 @@ async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
     let report = sync(&zones, &the_vm, JobKind::Resync).await;
     assert!(report.ok(), "{:#?}", report.operations);
     let stats = zone_stats(&report);
-    // 32 names at 8 in flight would be 4 rounds: the zone is one GET, and
-    // has SOA, NS, 48 foreign PTRs and the stale one.
+    // 32 names at 8 in flight would be 4 rounds: one search lists them
+    // (the 32 names differ in their last nibbles only).
     assert_eq!(
         stats,
         [
             ("puqcloud.com".to_owned(), "names", 1, 1, None),
             (REV4.to_owned(), "names", 1, 1, None),
-            (REV6.to_owned(), "zone", 1, 1, Some(51)),
+            (REV6.to_owned(), "filtered", 1, 1, None),
         ]
     );
     assert_eq!(pdns.dig(&ptr6_of(0x100), "PTR"), ["big.puqcloud.com."]);
@@ -663,7 +663,7 @@ async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
     }
     assert!(!after.iter().any(|r| r.contains("old.example.net")));
 
-    // Again: nothing to write, and the zone's size is known now.
+    // Again: nothing to write, listed the same way.
     let again = sync(&zones, &the_vm, JobKind::Resync).await;
     assert!(again.ok());
     assert_eq!(
@@ -682,7 +682,21 @@ async fn a_zone_with_more_names_than_one_round_is_read_whole_in_one_get() {
             rev6.write_requests,
             rev6.zone_records
         ),
-        (puq_dns_core::sync::ReadWay::Zone, 1, 0, Some(82))
+        (puq_dns_core::sync::ReadWay::Filtered, 1, 0, None)
+    );
+
+    // A size kept from an earlier run (as the PHP layer keeps them): a
+    // zone that small is read whole, and its size is seen again.
+    let options = puq_dns_core::sync::SyncOptions {
+        zone_records: [("3".to_owned(), 82)].into_iter().collect(),
+        ..support::options()
+    };
+    let known = support::sync_with(&zones, &the_vm, JobKind::Resync, &options).await;
+    assert!(known.ok());
+    let rev6 = known.zones.iter().find(|z| z.zone.name == REV6).unwrap();
+    assert_eq!(
+        (rev6.read, rev6.read_requests, rev6.zone_records),
+        (puq_dns_core::sync::ReadWay::Zone, 1, Some(82))
     );
 }
 
@@ -691,25 +705,63 @@ async fn a_sync_allowed_64_at_once_reads_as_a_powerdns_server_takes_eight() {
     let pdns = server_with_zones().await;
     puq_dns_core::provider::powerdns::server_write_turns(&pdns.url).take_turns();
     let zones = standard_zones(&pdns);
-    let ips: Vec<Value> = (0x100..0x120u16)
-        .map(|s| Value::from(format!("2001:db8::{s:x}")))
+    // 32 VMs: their names, of several lengths, have no search narrower
+    // than the zone.
+    let vms: Vec<puq_dns_core::Vm> = (1..=32)
+        .map(|i| {
+            vm(
+                i,
+                &format!("vm{i}"),
+                vec![Value::from(format!("192.0.2.{i}"))],
+            )
+        })
         .collect();
-    let the_vm = vm(42, "wide", ips);
     let options = puq_dns_core::sync::SyncOptions {
         concurrency: 64,
         ..support::options()
     };
 
-    let report = support::sync_with(&zones, &the_vm, JobKind::Create, &options).await;
-    assert!(report.ok(), "{:#?}", report.operations);
-    // 32 names in one round of 64, but PowerDNS takes 8 at once: four
-    // rounds by name, so the IPv6 zone is one GET (SOA and NS).
+    let reports = support::resync_all(&zones, &vms, &options).await;
+    assert!(reports.iter().all(|r| r.ok()));
+    // 32 names are one round of 64, but PowerDNS takes 8 at once: four
+    // rounds by name, so each zone is one GET (of its SOA and NS).
     assert_eq!(
-        zone_stats(&report),
+        zone_stats(&reports[0]),
         [
-            ("puqcloud.com".to_owned(), "names", 1, 1, None),
-            (REV6.to_owned(), "zone", 1, 1, Some(2)),
+            ("puqcloud.com".to_owned(), "zone", 1, 1, Some(2)),
+            (REV4.to_owned(), "zone", 1, 1, Some(2)),
         ]
     );
-    assert_eq!(pdns.dig(&ptr6_of(0x11f), "PTR"), ["wide.puqcloud.com."]);
+    assert_eq!(pdns.dig("vm32.puqcloud.com", "A"), ["192.0.2.32"]);
+    assert_eq!(
+        pdns.dig("32.2.0.192.in-addr.arpa", "PTR"),
+        ["vm32.puqcloud.com."]
+    );
+}
+
+#[tokio::test]
+async fn a_search_cut_off_at_its_most_is_read_again_by_names() {
+    let pdns = server_with_zones().await;
+    // The VM's two IPv6 addresses differ in their last three nibbles: the
+    // search for both matches ::000 to ::fff, and another tool has 1,000
+    // PTRs there, as many as a search lists.
+    let foreign: Vec<(String, &str, String)> = (0x400..0x400 + 1000u16)
+        .map(|s| (ptr6_of(s), "PTR", "other.example.net.".to_owned()))
+        .collect();
+    pdns.put_many(REV6, &foreign).await;
+    let the_vm = vm(
+        42,
+        "cut",
+        vec![Value::from("2001:db8::100"), Value::from("2001:db8::2ff")],
+    );
+    let report = sync(&standard_zones(&pdns), &the_vm, JobKind::Create).await;
+    assert!(report.ok(), "{:#?}", report.operations);
+    // One search, cut off, then one GET per name.
+    let rev6 = report.zones.iter().find(|z| z.zone.name == REV6).unwrap();
+    assert_eq!(
+        (rev6.read, rev6.read_requests, rev6.write_requests),
+        (puq_dns_core::sync::ReadWay::Names, 3, 1)
+    );
+    assert_eq!(pdns.dig(&ptr6_of(0x2ff), "PTR"), ["cut.puqcloud.com."]);
+    assert_eq!(pdns.dig(&ptr6_of(0x400), "PTR"), ["other.example.net."]);
 }

@@ -84,6 +84,24 @@ pub trait Backend: Send + Sync {
         None
     }
 
+    /// Whether one filtered listing can read the sets at `keys`, fewer
+    /// records than the zone: [`Backend::read_filtered`].
+    fn lists_filtered(&self, keys: &[(DnsName, RecordType)]) -> bool {
+        let _ = keys;
+        false
+    }
+
+    /// Reads the sets at `keys` with one filtered listing; an error when
+    /// the listing cannot be trusted (cut off, or the server ignored the
+    /// filter), and the engine reads by names instead.
+    fn read_filtered<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<Vec<RecordSet>>> {
+        let _ = keys;
+        Box::pin(async { Attempted::unsent(None) })
+    }
+
     /// Reads the whole zone and keeps the sets at `keys` (empty where the
     /// zone has none), with how many records the zone holds. Only called
     /// when [`Backend::reads`] offers it.
@@ -291,6 +309,19 @@ impl Client {
     /// How the backend can read; by name only when it could not be set up.
     pub fn reads(&self) -> Reads {
         self.0.as_ref().map_or(Reads::BY_NAME, |b| b.reads())
+    }
+
+    /// Whether one filtered listing can read the sets at `keys`.
+    pub fn lists_filtered(&self, keys: &[(DnsName, RecordType)]) -> bool {
+        self.0.as_ref().is_ok_and(|b| b.lists_filtered(keys))
+    }
+
+    /// Reads the sets at `keys` with one filtered listing.
+    pub async fn read_filtered(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
+        match &self.0 {
+            Ok(backend) => backend.read_filtered(keys).await,
+            Err(e) => Attempted::unsent(Some(e.clone())),
+        }
     }
 
     /// The most requests its server takes at once, when known.

@@ -221,9 +221,34 @@ async fn read_zone_sets(
         tries.limit_server(&origin, most);
     }
     let in_flight = tries.in_flight(&origin).min(options.concurrency);
-    let way = read_way::choose(names.len(), in_flight, reads, known);
+    let filtered = client.lists_filtered(keys);
+    let way = read_way::choose(names.len(), in_flight, reads, filtered, known);
     if way == ReadWay::Names || !reads.by_name {
         return (client.read(keys).await, way, None);
+    }
+    if way == ReadWay::Filtered {
+        let listed = client.read_filtered(keys).await;
+        return match listed.outcome {
+            Ok(sets) => (
+                Attempted {
+                    outcome: Ok(sets),
+                    attempts: listed.attempts,
+                },
+                way,
+                None,
+            ),
+            // Cut off, unfiltered, or not answered: the names say what
+            // the listing could not. When they fail too, the listing's
+            // error came first.
+            Err(first) => {
+                let read = client.read(keys).await;
+                let read = Attempted {
+                    outcome: read.outcome.map_err(|_| first),
+                    attempts: listed.attempts + read.attempts,
+                };
+                (read, ReadWay::Names, None)
+            }
+        };
     }
     let whole = client.read_zone(keys).await;
     match whole.outcome {

@@ -123,6 +123,23 @@ impl PowerDns {
         );
     }
 
+    /// Many sets of one record each in one PATCH: `(name, type, content)`.
+    pub async fn put_many(&self, zone: &str, sets: &[(String, &str, String)]) {
+        let rrsets: Vec<_> = sets
+            .iter()
+            .map(|(name, rrtype, content)| json!({ "name": format!("{name}."), "type": rrtype, "ttl": 600, "changetype": "REPLACE", "records": [{ "content": content, "disabled": false }] }))
+            .collect();
+        let response = self
+            .http
+            .patch(self.zone_url(zone))
+            .header("X-API-Key", &self.key)
+            .json(&json!({ "rrsets": rrsets }))
+            .send()
+            .await
+            .expect("patch");
+        assert_eq!(response.status().as_u16(), 204);
+    }
+
     async fn zone_doc(&self, zone: &str) -> serde_json::Value {
         self.http
             .get(self.zone_url(zone))

@@ -4,6 +4,7 @@
 //! so a /16 reverse zone costs the same as an empty one; writes are one
 //! PATCH per zone, which PowerDNS applies as one transaction.
 
+mod search;
 pub mod spec;
 mod zone_read;
 
@@ -102,6 +103,17 @@ impl Backend for PowerDnsClient {
     fn at_once(&self) -> Option<usize> {
         Some(AT_ONCE)
     }
+
+    fn lists_filtered(&self, keys: &[(DnsName, RecordType)]) -> bool {
+        self.search_pattern(keys).is_some()
+    }
+
+    fn read_filtered<'a>(
+        &'a self,
+        keys: &'a [(DnsName, RecordType)],
+    ) -> BoxFuture<'a, Attempted<Vec<RecordSet>>> {
+        Box::pin(PowerDnsClient::read_filtered(self, keys))
+    }
 }
 
 pub struct PowerDnsClient {
@@ -109,6 +121,8 @@ pub struct PowerDnsClient {
     zone: DnsName,
     /// `{server_url}/api/v1/servers/{server_id}/zones/{zone id}`.
     zone_url: String,
+    /// `{server_url}/api/v1/servers/{server_id}`.
+    server_url: String,
     server_id: String,
     api_key: Secret,
     /// Whether the server takes PATCHes at once, shared with every zone on
@@ -263,6 +277,11 @@ impl PowerDnsClient {
                 row.text("server_id"),
                 zone_id(target.name)
             ),
+            server_url: format!(
+                "{}/api/v1/servers/{}",
+                row.text("server_url"),
+                row.text("server_id")
+            ),
             server_id: row.text("server_id").to_owned(),
             api_key: row.secret().clone(),
             write_turns,
@@ -303,6 +322,51 @@ impl PowerDnsClient {
             |doc, name, rrtype| set_in(Some(doc), name, rrtype),
         )
         .await
+    }
+
+    /// The `search-data` pattern for the names of `keys`, when one is
+    /// narrower than the zone.
+    fn search_pattern(&self, keys: &[(DnsName, RecordType)]) -> Option<String> {
+        let mut names: Vec<&DnsName> = keys.iter().map(|(name, _)| name).collect();
+        names.dedup();
+        (names.len() >= 2)
+            .then(|| search::pattern(&self.zone, &names))
+            .flatten()
+    }
+
+    /// One `search-data` GET for every name ([`search`]); an error when
+    /// the listing cannot be trusted, and the engine reads the names.
+    pub async fn read_filtered(&self, keys: &[(DnsName, RecordType)]) -> Attempted<Vec<RecordSet>> {
+        let Some(pattern) = self.search_pattern(keys) else {
+            return Attempted::unsent(Some(ProviderError::Refused(
+                "no search narrower than the zone covers these names".to_owned(),
+            )));
+        };
+        let url = format!("{}/search-data", self.server_url);
+        let max = search::MAX_HITS.to_string();
+        let query = [
+            ("q", pattern.as_str()),
+            ("max", max.as_str()),
+            ("object_type", "record"),
+        ];
+        let (outcome, attempts) = self
+            .http
+            .send(|client| {
+                client
+                    .get(&url)
+                    .query(&query)
+                    .header("X-API-Key", self.api_key.expose())
+                    .header(ACCEPT, "application/json")
+            })
+            .await;
+        let outcome = outcome.and_then(|answer| {
+            if answer.status.is_success() {
+                search::sets_of(&answer.body, &pattern, &self.zone, keys)
+            } else {
+                Err(error_of(&answer))
+            }
+        });
+        Attempted { outcome, attempts }
     }
 
     /// One unfiltered GET of the zone, parsed as it streams in, keeping the
