@@ -9,8 +9,10 @@ packages=(
     php-dev php-cli clang libclang-dev pkg-config
     # PHP-level tests.
     phpunit php-sqlite3 php-mbstring php-xml
-    # A private PowerDNS for tests and the demo, and dig to read it back.
-    pdns-server pdns-backend-sqlite3 sqlite3 dnsutils curl python3
+    # A private PowerDNS for tests and the demo, and dig to read it back;
+    # its gmysql backend (on the private MariaDB below) takes concurrent
+    # PATCHes to different zones, which sqlite answers with "database is locked".
+    pdns-server pdns-backend-sqlite3 pdns-backend-mysql sqlite3 dnsutils curl python3
     # Private BIND 9 and Knot DNS for the RFC 2136 provider's tests and the
     # demo; nsupdate (dnsutils) puts records there as another tool would.
     bind9 bind9-utils knot
@@ -24,6 +26,8 @@ packages=(
     # driven headless by playwright-core from npm (which downloads no
     # browser of its own); chromedriver for WebDriver use; Node.js to run it.
     chromium chromium-driver nodejs
+    # The checks for every language in the tree: shell scripts and PHP style.
+    shellcheck php-codesniffer
 )
 
 missing=()

@@ -21,17 +21,55 @@ fn script() -> PathBuf {
     repo().join("tests/pdns/server.sh")
 }
 
-/// A PowerDNS server with a fresh sqlite database; stopped when dropped.
+/// Where a [`PowerDns`] keeps its zones (`tests/pdns/server.sh start DIR
+/// BACKEND`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// gsqlite3, a file: one writer at a time; a PATCH made while another
+    /// is running gets HTTP 500 "database is locked".
+    #[default]
+    Sqlite,
+    /// gmysql on a private MariaDB: concurrent PATCHes to different zones.
+    Mysql,
+}
+
+impl Backend {
+    /// The name `tests/pdns/server.sh` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Mysql => "mysql",
+        }
+    }
+
+    /// What has to be installed for it, for the error when it does not start.
+    fn packages(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "pdns-server and pdns-backend-sqlite3",
+            Backend::Mysql => "pdns-server, pdns-backend-mysql and mariadb-server",
+        }
+    }
+}
+
+/// A PowerDNS server with a fresh database (sqlite, or a private MariaDB);
+/// stopped, its MariaDB with it, when dropped.
 pub struct PowerDns {
     dir: PathBuf,
     /// `http://127.0.0.1:<port>`: the API, directly.
     pub url: String,
     pub key: String,
+    pub backend: Backend,
     http: reqwest::Client,
 }
 
 impl PowerDns {
+    /// A PowerDNS with the sqlite backend.
     pub fn start() -> Res<PowerDns> {
+        PowerDns::start_with(Backend::Sqlite)
+    }
+
+    /// A PowerDNS with `backend`.
+    pub fn start_with(backend: Backend) -> Res<PowerDns> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "puq-dns-bench-pdns-{}-{}",
@@ -41,11 +79,14 @@ impl PowerDns {
         let out = Command::new(script())
             .arg("start")
             .arg(&dir)
+            .arg(backend.name())
             .output()
             .map_err(|e| format!("cannot run tests/pdns/server.sh: {e}"))?;
         if !out.status.success() {
             return Err(format!(
-                "PowerDNS did not start (is pdns-server installed? run build/deps.sh):\n{}",
+                "PowerDNS ({} backend) did not start (are {} installed? run build/deps.sh):\n{}",
+                backend.name(),
+                backend.packages(),
                 String::from_utf8_lossy(&out.stderr)
             )
             .into());
@@ -63,6 +104,7 @@ impl PowerDns {
             dir,
             url: String::new(),
             key: String::new(),
+            backend,
             http: reqwest::Client::builder().no_proxy().build()?,
         };
         pdns.url = var("PDNS_API_URL")?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use puq_dns_core::{Array, Value, ZoneSet};
 
-use crate::pdns::{self, replace, PowerDns};
+use crate::pdns::{self, replace, Backend, PowerDns};
 use crate::proxy::{Protocol, Proxy};
 use crate::report::{median, ms};
 use crate::scenario::{fillers, FILLER, FILLER_16_FULL, REV4_16};
@@ -53,11 +53,26 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts PowerDNS, puts the proxy in front of it with `delay`, fills
-    /// `zones` and measures them; `label` prefixes what it prints.
+    /// Starts PowerDNS (sqlite backend), puts the proxy in front of it with
+    /// `delay`, fills `zones` and measures them; `label` prefixes what it
+    /// prints.
     pub async fn start(label: &str, zones: &[&'static str], delay: Duration) -> Res<Server> {
-        println!("{label}: starting PowerDNS");
-        let pdns = PowerDns::start()?;
+        Server::start_with(label, zones, delay, Backend::Sqlite).await
+    }
+
+    /// [`Server::start`] with `backend`: [`Backend::Mysql`] for a server
+    /// that takes concurrent PATCHes to different zones.
+    pub async fn start_with(
+        label: &str,
+        zones: &[&'static str],
+        delay: Duration,
+        backend: Backend,
+    ) -> Res<Server> {
+        match backend {
+            Backend::Sqlite => println!("{label}: starting PowerDNS"),
+            Backend::Mysql => println!("{label}: starting PowerDNS (gmysql on a private MariaDB)"),
+        }
+        let pdns = PowerDns::start_with(backend)?;
         let upstream = pdns.upstream()?;
         let proxy = Proxy::start(upstream, delay, Protocol::Http).await?;
         let version = pdns.version().await?;

@@ -5,9 +5,12 @@
 # touched. The server keeps MariaDB's own defaults (latin1 server charset):
 # the schema must ask for utf8mb4 itself, as it has to on a WHMCS host.
 #
-#   tests/mariadb/server.sh start DIR   starts it in DIR and prints, one per line,
+#   tests/mariadb/server.sh start DIR [OPTION...]
+#                                       starts it in DIR and prints, one per line,
 #                                       MARIADB_PORT, MARIADB_SOCKET, MARIADB_USER,
-#                                       MARIADB_PASSWORD, MARIADB_PID
+#                                       MARIADB_PASSWORD, MARIADB_PID; OPTIONs go
+#                                       to mariadbd after this script's own (so
+#                                       they win), e.g. --innodb-buffer-pool-size=256M
 #   tests/mariadb/server.sh stop DIR    stops it and removes DIR
 #
 # MARIADB_USER is a password-authenticated account for 127.0.0.1 with every
@@ -19,6 +22,7 @@ source "$(dirname "$0")/../server-lib.sh"
 
 start() {
     local dir=$1
+    shift
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     local port me password socket
@@ -39,7 +43,7 @@ start() {
         --pid-file="$dir/mariadbd.pid" --log-error="$dir/mariadb.log" \
         --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=16M \
         --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
-        --innodb-use-native-aio=0 >>"$dir/mariadb.log" 2>&1 &
+        --innodb-use-native-aio=0 "$@" >>"$dir/mariadb.log" 2>&1 &
     local pid=$!
     echo "$pid" >"$dir/server.pid"
     for _ in $(seq 1 200); do
