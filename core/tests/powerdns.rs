@@ -765,3 +765,33 @@ async fn a_search_cut_off_at_its_most_is_read_again_by_names() {
     assert_eq!(pdns.dig(&ptr6_of(0x2ff), "PTR"), ["cut.puqcloud.com."]);
     assert_eq!(pdns.dig(&ptr6_of(0x400), "PTR"), ["other.example.net."]);
 }
+
+#[tokio::test]
+async fn writes_to_a_gmysql_server_go_at_once() {
+    // gmysql takes PATCHes to several zones at once: no write is refused,
+    // so none takes a turn, sync after sync.
+    let pdns = PowerDns::start_on("mysql");
+    for zone in ["puqcloud.com", REV4, REV6] {
+        pdns.create_zone(zone).await;
+    }
+    let turns = puq_dns_core::provider::powerdns::server_write_turns(&pdns.url);
+    for i in 1..=5 {
+        let the_vm = vm(
+            i,
+            &format!("vm{i}"),
+            vec![
+                Value::from(format!("192.0.2.{i}")),
+                Value::from(format!("2001:db8::{i}")),
+            ],
+        );
+        let report = sync(&standard_zones(&pdns), &the_vm, JobKind::Create).await;
+        assert!(report.ok(), "{:#?}", report.operations);
+        let attempts: Vec<u32> = report.operations.iter().map(|op| op.attempts).collect();
+        assert_eq!(attempts, [2; 4], "{:#?}", report.operations);
+        assert_eq!(
+            pdns.dig(&format!("vm{i}.puqcloud.com"), "AAAA"),
+            [format!("2001:db8::{i}")]
+        );
+    }
+    assert!(!turns.in_turns());
+}

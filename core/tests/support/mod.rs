@@ -30,8 +30,14 @@ fn script() -> PathBuf {
 }
 
 impl PowerDns {
-    /// Starts a server with a fresh database; stopped when dropped.
+    /// Starts a server with a fresh sqlite database; stopped when dropped.
     pub fn start() -> PowerDns {
+        Self::start_on("sqlite")
+    }
+
+    /// Starts a server on `backend` (`sqlite`, or `mysql`: gmysql on a
+    /// private MariaDB), fresh; stopped when dropped.
+    pub fn start_on(backend: &str) -> PowerDns {
         let dir = std::env::temp_dir().join(format!(
             "puq-dns-test-{}-{}",
             std::process::id(),
@@ -40,6 +46,7 @@ impl PowerDns {
         let out = Command::new(script())
             .arg("start")
             .arg(&dir)
+            .arg(backend)
             .output()
             .expect("run tests/pdns/server.sh");
         assert!(
