@@ -223,37 +223,50 @@ async fn read_zone_sets(
     let in_flight = tries.in_flight(&origin).min(options.concurrency);
     let filtered = client.lists_filtered(keys);
     let way = read_way::choose(names.len(), in_flight, reads, filtered, known);
+    if way != ReadWay::Filtered {
+        return read_unfiltered(client, keys, way, &size_key).await;
+    }
+    let listed = client.read_filtered(keys).await;
+    match listed.outcome {
+        Ok(sets) => (
+            Attempted {
+                outcome: Ok(sets),
+                attempts: listed.attempts,
+            },
+            way,
+            None,
+        ),
+        // Cut off, unfiltered, or not answered: the zone is read the way
+        // that is best without a listing. When that fails too, the
+        // listing's error came first.
+        Err(first) => {
+            let way = read_way::choose(names.len(), in_flight, reads, false, known);
+            let (read, way, records) = read_unfiltered(client, keys, way, &size_key).await;
+            let read = Attempted {
+                outcome: read.outcome.map_err(|_| first),
+                attempts: listed.attempts + read.attempts,
+            };
+            (read, way, records)
+        }
+    }
+}
+
+/// Reads by names or the whole zone, as `way` says; a zone read that
+/// fails falls back to the names.
+async fn read_unfiltered(
+    client: &Client,
+    keys: &[(DnsName, RecordType)],
+    way: ReadWay,
+    size_key: &str,
+) -> (Attempted<Vec<RecordSet>>, ReadWay, Option<u64>) {
+    let reads = client.reads();
     if way == ReadWay::Names || !reads.by_name {
         return (client.read(keys).await, way, None);
-    }
-    if way == ReadWay::Filtered {
-        let listed = client.read_filtered(keys).await;
-        return match listed.outcome {
-            Ok(sets) => (
-                Attempted {
-                    outcome: Ok(sets),
-                    attempts: listed.attempts,
-                },
-                way,
-                None,
-            ),
-            // Cut off, unfiltered, or not answered: the names say what
-            // the listing could not. When they fail too, the listing's
-            // error came first.
-            Err(first) => {
-                let read = client.read(keys).await;
-                let read = Attempted {
-                    outcome: read.outcome.map_err(|_| first),
-                    attempts: listed.attempts + read.attempts,
-                };
-                (read, ReadWay::Names, None)
-            }
-        };
     }
     let whole = client.read_zone(keys).await;
     match whole.outcome {
         Ok(zone) => {
-            read_way::remember_size(&size_key, zone.records);
+            read_way::remember_size(size_key, zone.records);
             let read = Attempted {
                 outcome: Ok(zone.sets),
                 attempts: whole.attempts,
@@ -272,7 +285,7 @@ async fn read_zone_sets(
             // zone by names for the rest of the process. A server that
             // fails both is down, which says nothing about its zone.
             if read.outcome.is_ok() {
-                read_way::remember_failed(&size_key);
+                read_way::remember_failed(size_key);
             }
             let read = Attempted {
                 outcome: read.outcome.map_err(|_| first),

@@ -343,7 +343,7 @@ impl PowerDnsClient {
             )));
         };
         let url = format!("{}/search-data", self.server_url);
-        let max = search::MAX_HITS.to_string();
+        let max = search::max_hits(keys.len()).to_string();
         let query = [
             ("q", pattern.as_str()),
             ("max", max.as_str()),

@@ -16,9 +16,18 @@ use crate::name::DnsName;
 use crate::provider::{normalize_content, ProviderError, Record, RecordSet};
 use crate::rr::RecordType;
 
-/// Hits asked for: a listing this long is a few hundred kilobytes, and
-/// one that reaches it counts as cut off.
+/// Hits asked for at least: a listing this long is a few hundred
+/// kilobytes, and one that reaches what was asked for counts as cut off.
 pub const MAX_HITS: usize = 1_000;
+
+/// Hits asked for per wanted set: room for the sets' records and for
+/// foreign records the pattern also matches.
+const HITS_PER_SET: usize = 8;
+
+/// Hits to ask for `sets` wanted sets.
+pub fn max_hits(sets: usize) -> usize {
+    MAX_HITS.max(sets.saturating_mul(HITS_PER_SET))
+}
 
 /// The pattern for `names` (absolute or not) of `zone`, or `None` when it
 /// would match little less than the whole zone: reading that is the zone
@@ -122,10 +131,11 @@ pub fn sets_of(
     zone: &DnsName,
     keys: &[(DnsName, RecordType)],
 ) -> Result<Vec<RecordSet>, ProviderError> {
+    let max = max_hits(keys.len());
     let hits: Vec<Hit> = serde_json::from_str(body).map_err(|e| {
         ProviderError::InvalidResponse(format!("the search answer is not a listing: {e}"))
     })?;
-    if hits.len() >= MAX_HITS {
+    if hits.len() >= max {
         return Err(ProviderError::InvalidResponse(format!(
             "the search for {pattern} listed {} records, as many as asked for: it may be cut off",
             hits.len()
@@ -320,6 +330,12 @@ mod tests {
             error.to_string(),
             "unexpected answer: the search for 1?.2.0.192.in-addr.arpa listed 1000 records, as many as asked for: it may be cut off"
         );
+    }
+
+    #[test]
+    fn more_sets_ask_for_more_hits() {
+        assert_eq!(max_hits(2), MAX_HITS);
+        assert_eq!(max_hits(3_000), 24_000);
     }
 
     #[test]
