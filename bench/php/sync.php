@@ -73,4 +73,15 @@ foreach ($results as $result) {
     }
 }
 $out['stats'] = array_values($byZone);
+$out['vm_hwm_kib'] = peakResidentKib();
 echo json_encode($out, JSON_THROW_ON_ERROR), "\n";
+
+/**
+ * The process's peak resident memory so far (VmHWM of /proc/self/status),
+ * in KiB: the Rust side's too, which memory_get_peak_usage() does not see.
+ */
+function peakResidentKib(): int
+{
+    $status = (string) file_get_contents('/proc/self/status');
+    return preg_match('/^VmHWM:\s+(\d+) kB$/m', $status, $m) === 1 ? (int) $m[1] : -1;
+}

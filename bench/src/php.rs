@@ -46,6 +46,9 @@ pub struct PhpRun {
     pub created: u64,
     pub deleted: u64,
     pub unchanged: u64,
+    /// The process's peak resident memory (VmHWM, as the script read it
+    /// last), in KiB.
+    pub peak_kib: u64,
 }
 
 impl Php {
@@ -105,6 +108,12 @@ impl Php {
 
     /// `php -d extension=… -r ''`, spawn to exit.
     pub fn empty_start(&self) -> Res<Duration> {
+        Ok(self.empty_start_measured()?.0)
+    }
+
+    /// `php -d extension=… -r ''`, spawn to exit, and an idle `php`'s peak
+    /// resident memory in KiB (VmHWM, from a second start that prints it).
+    pub fn empty_start_measured(&self) -> Res<(Duration, u64)> {
         let mut command = self.command();
         command.args(["-r", ""]);
         let started = Instant::now();
@@ -117,7 +126,17 @@ impl Php {
             )
             .into());
         }
-        Ok(wall)
+        let mut command = self.command();
+        command.args([
+            "-r",
+            r#"preg_match('/^VmHWM:\s+(\d+) kB$/m', file_get_contents('/proc/self/status'), $m); echo $m[1];"#,
+        ]);
+        let out = command.output()?;
+        let peak_kib = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .map_err(|e| format!("idle php printed no VmHWM: {e}"))?;
+        Ok((wall, peak_kib))
     }
 
     /// Runs bench/php/sync.php on `job` (written to a file first, outside
@@ -186,6 +205,7 @@ impl Php {
             created: count("created"),
             deleted: count("deleted"),
             unchanged: count("unchanged"),
+            peak_kib: said["vm_hwm_kib"].as_u64().unwrap_or(0),
         })
     }
 }
