@@ -33,6 +33,20 @@ pub struct SyncOptions {
     /// `zone_records`), by zone id: a new process chooses how to read a
     /// zone as one that has read it before.
     pub zone_records: BTreeMap<String, u64>,
+    /// How the engine may read zones.
+    pub reads: ReadChoice,
+}
+
+/// The `reads` option.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadChoice {
+    /// Per zone, whichever way costs least (`auto`).
+    #[default]
+    Auto,
+    /// Always the sets at the wanted names, one request per name
+    /// (`names`): for a server whose searches or whole-zone answers are
+    /// not to be relied on, and to compare against.
+    Names,
 }
 
 impl Default for SyncOptions {
@@ -47,13 +61,14 @@ impl Default for SyncOptions {
             cloudflare_rate_window: Duration::from_secs(300),
             heartbeat_interval: Duration::from_secs(30),
             zone_records: BTreeMap::new(),
+            reads: ReadChoice::Auto,
         }
     }
 }
 
 /// Option names, with the callables `on_progress` and `heartbeat` handled
 /// by the binding.
-pub const OPTION_NAMES: [&str; 10] = [
+pub const OPTION_NAMES: [&str; 11] = [
     "timeout",
     "connect_timeout",
     "retries",
@@ -64,6 +79,7 @@ pub const OPTION_NAMES: [&str; 10] = [
     "heartbeat",
     "heartbeat_interval",
     "zone_records",
+    "reads",
 ];
 
 /// The options whose values are PHP callables: the binding's business.
@@ -127,6 +143,14 @@ impl SyncOptions {
                 "zone_records" => match zone_records(value) {
                     Ok(sizes) => parsed.zone_records = sizes,
                     Err(e) => problems.push(e),
+                },
+                "reads" => match value {
+                    Value::Str(s) if s == "auto" => parsed.reads = ReadChoice::Auto,
+                    Value::Str(s) if s == "names" => parsed.reads = ReadChoice::Names,
+                    other => problems.push(format!(
+                        "reads must be \"auto\" or \"names\", not {}",
+                        describe(other)
+                    )),
                 },
                 callable if CALLABLE_OPTIONS.contains(&callable) => {}
                 other => problems.push(format!(
@@ -274,6 +298,18 @@ mod tests {
     }
 
     #[test]
+    fn reads_are_auto_or_by_names() {
+        let read = |v: Value| SyncOptions::from_array(&Array::new().with("reads", v));
+        assert_eq!(SyncOptions::default().reads, ReadChoice::Auto);
+        assert_eq!(read(Value::from("names")).unwrap().reads, ReadChoice::Names);
+        assert_eq!(read(Value::from("auto")).unwrap().reads, ReadChoice::Auto);
+        assert_eq!(
+            read(Value::from("zone")).unwrap_err().to_string(),
+            "reads must be \"auto\" or \"names\", not \"zone\""
+        );
+    }
+
+    #[test]
     fn every_bad_option_is_named() {
         let err = SyncOptions::from_array(
             &Array::new()
@@ -287,7 +323,7 @@ mod tests {
         let err = crate::error::ConfigError::from(err).to_string();
         assert_eq!(
             err,
-            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval, zone_records); \
+            "option \"timout\" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval, zone_records, reads); \
              retries must be 0 to 10, not -1; concurrency must be a whole number, not \"many\"; \
              timeout must be between 0.001 and 3600 seconds, not 0"
         );

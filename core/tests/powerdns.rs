@@ -795,3 +795,32 @@ async fn writes_to_a_gmysql_server_go_at_once() {
     }
     assert!(!turns.in_turns());
 }
+
+#[tokio::test]
+async fn reads_names_reads_every_zone_by_name() {
+    let pdns = server_with_zones().await;
+    puq_dns_core::provider::powerdns::server_write_turns(&pdns.url).take_turns();
+    let options = puq_dns_core::sync::SyncOptions {
+        reads: puq_dns_core::options::ReadChoice::Names,
+        ..support::options()
+    };
+    let ips: Vec<Value> = (0x100..0x120u16)
+        .map(|s| Value::from(format!("2001:db8::{s:x}")))
+        .collect();
+    let report = support::sync_with(
+        &standard_zones(&pdns),
+        &vm(42, "named", ips),
+        JobKind::Create,
+        &options,
+    )
+    .await;
+    assert!(report.ok(), "{:#?}", report.operations);
+    // 32 names would be one search; asked to, the engine reads each.
+    assert_eq!(
+        zone_stats(&report),
+        [
+            ("puqcloud.com".to_owned(), "names", 1, 1, None),
+            (REV6.to_owned(), "names", 32, 1, None),
+        ]
+    );
+}

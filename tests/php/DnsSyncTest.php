@@ -136,7 +136,7 @@ final class DnsSyncTest extends TestCase
     /** @return array<string, array{0: array, 1: string}> */
     public static function badOptions(): array
     {
-        $known = '(use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval, zone_records)';
+        $known = '(use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval, zone_records, reads)';
         return [
             'typo' => [['timout' => 3], 'option "timout" is not known ' . $known],
             'list entry' => [[5], 'option "0" is not known ' . $known],

@@ -778,7 +778,7 @@ final class ZoneManagerTest extends TestCase
         fclose($silent);
 
         $this->assertSame(
-            'option "timout" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval, zone_records)',
+            'option "timout" is not known (use timeout, connect_timeout, retries, concurrency, cloudflare_rate_limit, cloudflare_rate_window, on_progress, heartbeat, heartbeat_interval, zone_records, reads)',
             $this->configError(fn () => $m->test(1, ['timout' => 1])),
         );
         $this->assertSame(

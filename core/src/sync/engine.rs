@@ -8,7 +8,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::http::Transport;
 use crate::name::DnsName;
-use crate::options::SyncOptions;
+use crate::options::{ReadChoice, SyncOptions};
 use crate::plan::{plan_vm, RecordType, Rejected, VmPlan};
 use crate::provider::{Applied, Attempted, Client, ProviderError, RecordSet};
 use crate::retry::origin_of;
@@ -221,6 +221,9 @@ async fn read_zone_sets(
         tries.limit_server(&origin, most);
     }
     let in_flight = tries.in_flight(&origin).min(options.concurrency);
+    if options.reads == ReadChoice::Names && reads.by_name {
+        return (client.read(keys).await, ReadWay::Names, None);
+    }
     let filtered = client.lists_filtered(keys);
     let way = read_way::choose(names.len(), in_flight, reads, filtered, known);
     if way != ReadWay::Filtered {
