@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use puq_dns_core::{Array, Value};
 use serde_json::{json, Value as Json};
 
-use crate::proxy::Seen;
+use crate::proxy::{Proxy, Seen};
 use crate::scenario::{sets, Record};
 use crate::stats::{self, ZoneCount};
 use crate::{repo, Res};
@@ -440,6 +440,77 @@ pub fn content(rec: &Record) -> String {
     } else {
         rec.content.clone()
     }
+}
+
+/// A naive run projected to take longer than this is cut short after
+/// `NAIVE_SAMPLE` requests and extrapolated.
+const NAIVE_BUDGET: Duration = Duration::from_secs(180);
+const NAIVE_SAMPLE: usize = 40;
+
+/// A naive client's run: how long, how many of its requests it sent.
+pub struct Naive {
+    pub wall: Duration,
+    pub sent: usize,
+    pub total: usize,
+    pub traffic: Traffic,
+}
+
+impl Naive {
+    /// The whole run's time: measured, or scaled from the measured part.
+    pub fn wall(&self) -> Duration {
+        if self.sent == self.total {
+            self.wall
+        } else {
+            self.wall.mul_f64(self.total as f64 / self.sent as f64)
+        }
+    }
+}
+
+/// A per-record client: one PATCH REPLACE per record, in order, each
+/// waiting for the previous one. The k-th record of a set replaces the set
+/// with its first k records, so the last request leaves the whole set.
+pub async fn naive(proxy: &Proxy, key: &str, recs: &[Record]) -> Res<Naive> {
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let mark = proxy.mark();
+    let started = Instant::now();
+    let mut sent = 0;
+    for (i, rec) in recs.iter().enumerate() {
+        let so_far: Vec<String> = recs[..=i]
+            .iter()
+            .filter(|r| r.zone == rec.zone && r.name == rec.name && r.rrtype == rec.rrtype)
+            .map(|r| r.content.clone())
+            .collect();
+        let answer = http
+            .patch(zone_url(&proxy.url(), rec.zone))
+            .header("X-API-Key", key)
+            .json(&json!({ "rrsets": [replace(&rec.name, rec.rrtype, rec.ttl, &so_far)] }))
+            .send()
+            .await?;
+        let status = answer.status();
+        let body = answer.text().await?;
+        if status.as_u16() != 204 {
+            return Err(format!(
+                "naive PATCH {} {}: HTTP {status}: {body}",
+                rec.name, rec.rrtype
+            )
+            .into());
+        }
+        sent += 1;
+        if sent == NAIVE_SAMPLE
+            && started.elapsed().mul_f64(recs.len() as f64 / sent as f64) > NAIVE_BUDGET
+        {
+            break;
+        }
+    }
+    let wall = started.elapsed();
+    let traffic = Traffic::of(&proxy.since(mark));
+    traffic.check("naive run", 0, sent)?;
+    Ok(Naive {
+        wall,
+        sent,
+        total: recs.len(),
+        traffic,
+    })
 }
 
 /// What one run sent to PowerDNS through the proxy.

@@ -22,10 +22,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use puq_dns_bench::engine::{self, Expect};
-use puq_dns_bench::pdns::{self, replace, Traffic};
+use puq_dns_bench::pdns::{self, naive, Naive, Traffic};
 use puq_dns_bench::pdns_server::{filler_count, Cost, Server, FILL_CHUNK};
 use puq_dns_bench::proxy::Proxy;
 use puq_dns_bench::report::{self, ms, Row, Started};
@@ -36,14 +36,9 @@ use puq_dns_bench::stats::{self, ZoneCount};
 use puq_dns_bench::Res;
 use puq_dns_core::sync::{JobKind, SyncOptions};
 use puq_dns_core::{Vm, ZoneSet};
-use serde_json::json;
 
 /// Added by the proxy to every request, before it reaches PowerDNS.
 const DELAY: Duration = Duration::from_millis(50);
-/// A naive run projected to take longer than this is cut short after
-/// `NAIVE_SAMPLE` requests and extrapolated.
-const NAIVE_BUDGET: Duration = Duration::from_secs(180);
-const NAIVE_SAMPLE: usize = 40;
 /// Runs of each engine call; the table shows the median.
 const REPEAT: usize = 3;
 
@@ -148,71 +143,6 @@ async fn engine(
         traffic,
         counts,
         dropped,
-    })
-}
-
-struct Naive {
-    wall: Duration,
-    sent: usize,
-    total: usize,
-    traffic: Traffic,
-}
-
-impl Naive {
-    /// The whole run's time: measured, or scaled from the measured part.
-    fn wall(&self) -> Duration {
-        if self.sent == self.total {
-            self.wall
-        } else {
-            self.wall.mul_f64(self.total as f64 / self.sent as f64)
-        }
-    }
-}
-
-/// A per-record client: one PATCH REPLACE per record, in order, each
-/// waiting for the previous one. The k-th record of a set replaces the set
-/// with its first k records, so the last request leaves the whole set.
-async fn naive(proxy: &Proxy, key: &str, recs: &[Record]) -> Res<Naive> {
-    let http = reqwest::Client::builder().no_proxy().build()?;
-    let mark = proxy.mark();
-    let started = Instant::now();
-    let mut sent = 0;
-    for (i, rec) in recs.iter().enumerate() {
-        let so_far: Vec<String> = recs[..=i]
-            .iter()
-            .filter(|r| r.zone == rec.zone && r.name == rec.name && r.rrtype == rec.rrtype)
-            .map(|r| r.content.clone())
-            .collect();
-        let answer = http
-            .patch(pdns::zone_url(&proxy.url(), rec.zone))
-            .header("X-API-Key", key)
-            .json(&json!({ "rrsets": [replace(&rec.name, rec.rrtype, rec.ttl, &so_far)] }))
-            .send()
-            .await?;
-        let status = answer.status();
-        let body = answer.text().await?;
-        if status.as_u16() != 204 {
-            return Err(format!(
-                "naive PATCH {} {}: HTTP {status}: {body}",
-                rec.name, rec.rrtype
-            )
-            .into());
-        }
-        sent += 1;
-        if sent == NAIVE_SAMPLE
-            && started.elapsed().mul_f64(recs.len() as f64 / sent as f64) > NAIVE_BUDGET
-        {
-            break;
-        }
-    }
-    let wall = started.elapsed();
-    let traffic = Traffic::of(&proxy.since(mark));
-    traffic.check("naive run", 0, sent)?;
-    Ok(Naive {
-        wall,
-        sent,
-        total: recs.len(),
-        traffic,
     })
 }
 

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 use std::time::{Duration, SystemTime};
 
-use puq_dns_bench::pdns::{replace, Backend, Traffic};
+use puq_dns_bench::pdns::{naive, replace, Backend, Naive, Traffic};
 use puq_dns_bench::pdns_server::{filler_count, Server};
 use puq_dns_bench::php::{vm_json, Php, PhpRun};
 use puq_dns_bench::report::{self, median, ms, Started};
@@ -70,6 +70,8 @@ enum Goal {
     Ratio(f64, u64),
     /// At most this long.
     Within(Duration),
+    /// None: a row to compare against.
+    Reference,
 }
 
 impl Goal {
@@ -79,6 +81,7 @@ impl Goal {
                 format!("≤ {ratio:.1}× the least possible, ≤ {requests} requests per zone")
             }
             Goal::Within(limit) => format!("≤ {:.1} s", limit.as_secs_f64()),
+            Goal::Reference => "for comparison".to_owned(),
         }
     }
 }
@@ -353,10 +356,18 @@ fn verdict(m: &Measured) -> (String, bool) {
                 (format!("not met: {:.2} s", run.wall.as_secs_f64()), false)
             }
         }
+        Goal::Reference => ("".to_owned(), true),
     }
 }
 
-fn table(empty: &[(Duration, u64)], measured: &[Measured]) -> String {
+/// A naive client's run of a one-VM scenario, beside the engine's.
+struct NaiveRow {
+    scenario: String,
+    run: Naive,
+    least: Duration,
+}
+
+fn table(empty: &[(Duration, u64)], measured: &[Measured], naive: &[NaiveRow]) -> String {
     let mut out = String::from(
         "| Scenario | Least possible (ms) | Measured (ms) | Ratio | Requests per zone | Goal | Met | Notes |\n|---|---:|---:|---:|---|---|---|---|\n",
     );
@@ -381,6 +392,16 @@ fn table(empty: &[(Duration, u64)], measured: &[Measured]) -> String {
             ms(run.call),
             ms(m.least_as_read(&run.counts)),
             run.peak_kib as f64 / 1024.0,
+        ));
+    }
+    for n in naive {
+        out.push_str(&format!(
+            "| {} | {:.0} | {:.0} | {:.2}× | {} PATCH, one per record, one after the other | for comparison | | 1 run, in the benchmark process (no php start) |\n",
+            n.scenario,
+            ms(n.least),
+            ms(n.run.wall()),
+            ms(n.run.wall()) / ms(n.least),
+            n.run.sent,
         ));
     }
     out
@@ -429,6 +450,7 @@ fn interpretation(
     empty: Duration,
     idle_kib: u64,
     measured: &[Measured],
+    naive: &[NaiveRow],
     servers: &[&Server],
 ) -> Vec<String> {
     let mut lines = Vec::new();
@@ -442,13 +464,16 @@ fn interpretation(
             .and_then(Measured::median)
             .map_or(f64::NAN, |r| ms(r.call))
     };
-    let met: Vec<&str> = measured
-        .iter()
+    let held = || {
+        measured
+            .iter()
+            .filter(|m| !matches!(m.case.goal, Goal::Reference))
+    };
+    let met: Vec<&str> = held()
         .filter(|m| verdict(m).1)
         .map(|m| m.case.scenario.as_str())
         .collect();
-    let missed: Vec<String> = measured
-        .iter()
+    let missed: Vec<String> = held()
         .filter(|m| !verdict(m).1)
         .map(|m| {
             let (why, _) = verdict(m);
@@ -501,6 +526,35 @@ fn interpretation(
             ms(in_turns.least()),
             stats::writes(&t.counts).saturating_sub(t.counts.iter().filter(|c| c.write_requests > 0).count() as u64),
             ms(in_turns.least_as_read(&t.counts)),
+        ));
+    }
+    let side: Vec<String> = [CREATE, NOTHING, STALE]
+        .iter()
+        .filter_map(|scenario| {
+            let engine = find(measured, scenario)?.median()?;
+            let names = find(
+                measured,
+                &format!("{scenario}, every zone read by name (`reads` => `names`)"),
+            )?
+            .median()?;
+            let n = naive
+                .iter()
+                .find(|n| n.scenario == format!("{scenario}, naive client"))?;
+            Some(format!(
+                "{scenario}: {:.0} ms with {} requests; by name {:.0} ms with {}; the naive client {:.0} ms with {}",
+                ms(engine.wall),
+                stats::reads(&engine.counts) + stats::writes(&engine.counts),
+                ms(names.wall),
+                stats::reads(&names.counts) + stats::writes(&names.counts),
+                ms(n.run.wall()),
+                n.run.sent,
+            ))
+        })
+        .collect();
+    if !side.is_empty() {
+        lines.push(format!(
+            "Side by side on gmysql, in this run: {}. By name, the IPv6 zone's 32 names take four rounds of 8 GETs where one search takes one.",
+            side.join("; ")
         ));
     }
     let whole_16 = servers
@@ -611,6 +665,7 @@ fn section(
     php: &Php,
     empty: &[(Duration, u64)],
     measured: &[Measured],
+    naive: &[NaiveRow],
     servers: &[&Server],
     started: &Started,
 ) -> String {
@@ -636,7 +691,7 @@ fn section(
     s.push_str(&format!(
         "Zones: forward `{DOMAIN}` ({FILLER} A fillers), `{REV4_24}` (/24, {FILLER} PTR fillers), `{REV6}` ({FILLER} PTR fillers) on one server; `{DOMAIN}` ({FILLER} A fillers) and `{REV4_16}` (/16, all 65,536 PTRs) on the other. The one VM has 2 IPv4 and 32 IPv6: 2 A + 32 AAAA + 34 PTR = 68 records at 35 names (fwd 1, /24 2, ip6 32). \"Everything to create\" (`create`) starts with nothing at its names; \"nothing to change\" (`resync`) with exactly its records; \"stale records to fix\" (`resync`) with one A and one AAAA missing and a foreign A and AAAA at the FQDN, the PTR of 192.0.2.10 naming another host, one IPv6 PTR missing and another naming another host. resyncMany syncs 100 or 1,000 VMs of 2 IPv4 each from 198.18.101.1 on: 2 A per VM in `{DOMAIN}` and 2 PTR per VM in the /16; \"all to write\" starts with no A records and the /16's filler PTRs at their addresses, \"nothing to change\" with exactly their records. The resyncMany goals (issue 16) name no state, so both are held to them.\n\n"
     ));
-    s.push_str(&table(empty, measured));
+    s.push_str(&table(empty, measured, naive));
     s.push_str("\nPer zone, the median run, and what PowerDNS itself takes (measured directly, without the proxy: a filtered GET median of 7, a whole-zone GET median of 3, and this scenario's PATCH of the VMs' sets from the state before, median of 3):\n\n");
     s.push_str(&zone_table(measured));
     s.push_str(
@@ -644,7 +699,7 @@ fn section(
     );
     s.push_str("\nInterpretation:\n\n");
     let empty_wall = median(empty.iter().map(|e| e.0).collect());
-    for line in interpretation(empty_wall, idle_kib(empty), measured, servers) {
+    for line in interpretation(empty_wall, idle_kib(empty), measured, naive, servers) {
         s.push_str(&format!("- {line}\n"));
     }
     s
@@ -704,6 +759,45 @@ async fn main() -> Res<()> {
             measured.push(measure(&php, server, &one_zones, case, start).await?);
         }
     }
+    // The same on gmysql with every zone read by name (the engine before
+    // its other read ways), and through a naive client.
+    let mut naive_rows = Vec::new();
+    for (scenario, action, before, writes) in [
+        (CREATE, "create", Vec::new(), true),
+        (NOTHING, "resync", recs.clone(), false),
+        (STALE, "resync", stale(&recs), true),
+    ] {
+        let case = Case {
+            scenario: format!("{scenario}, every zone read by name (`reads` => `names`)"),
+            action,
+            vms: vec![vm.clone()],
+            recs: recs.clone(),
+            before: before.clone(),
+            writes,
+            goal: Goal::Reference,
+            options: json!({ "reads": "names" }),
+        };
+        let least = find(&measured, scenario).map_or(Duration::ZERO, Measured::least);
+        measured.push(measure(&php, &at_once, &one_zones, case, start).await?);
+        at_once
+            .pdns
+            .set_state(
+                &recs.iter().chain(&before).cloned().collect::<Vec<_>>(),
+                &before,
+            )
+            .await?;
+        let run = naive(&at_once.proxy, &at_once.pdns.key, &recs).await?;
+        at_once
+            .pdns
+            .verify_zones(&recs, &format!("{scenario}, naive"))
+            .await?;
+        println!("  naive: {:.0} ms, {} PATCH", ms(run.wall()), run.sent);
+        naive_rows.push(NaiveRow {
+            scenario: format!("{scenario}, naive client"),
+            run,
+            least,
+        });
+    }
 
     println!();
     let many_zones = [DOMAIN, REV4_16];
@@ -753,11 +847,12 @@ async fn main() -> Res<()> {
         }
     }
 
-    let table = table(&empty, &measured);
+    let table = table(&empty, &measured, &naive_rows);
     let section = section(
         &php,
         &empty,
         &measured,
+        &naive_rows,
         &[&at_once, &in_turns, &many],
         &started,
     );
