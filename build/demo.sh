@@ -62,11 +62,11 @@ dig_short() { dig @127.0.0.1 -p "$PDNS_DNS_PORT" +short +norecurse "$@"; }
 dig_bind() { dig @127.0.0.1 -p "$BIND_PORT" +short +norecurse "$@"; }
 show() {
     for query in "5551-1776530141.puqcloud.com A" "5551-1776530141.puqcloud.com AAAA" "-x 2001:db8::7"; do
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # $query is "NAME TYPE" or "-x ADDRESS": split into dig's arguments on purpose
         printf '%-36s %s\n' "$query" "$(dig_short $query | tr '\n' ' ')"
     done
     for query in "-x 192.0.2.7" "-x 192.0.2.8"; do
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # $query is "-x ADDRESS": split into dig's arguments on purpose
         printf '%-36s %s\n' "$query (BIND)" "$(dig_bind $query | tr '\n' ' ')"
     done
 }
@@ -98,7 +98,7 @@ whmcs=(env PUQ_DNS_SIM_DB="$work/whmcs.sqlite" PUQ_DNS_SIM_ROOT="$work/whmcs" PD
 addon_show() {
     printf '%-36s %s\n' "1-20260418.puqcloud.com A" "$(dig_short 1-20260418.puqcloud.com A | tr '\n' ' ')"
     for query in "-x 192.0.2.7" "-x 192.0.2.8"; do
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # $query is "-x ADDRESS": split into dig's arguments on purpose
         printf '%-36s %s\n' "$query (BIND)" "$(dig_bind $query | tr '\n' ' ')"
     done
 }

@@ -22,6 +22,9 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "lint: shellcheck, php -l, phpcs PSR-12, JavaScript (node --check, ESLint)"
+build/lint.sh
+
 step "Rust tests (core, engine, PowerDNS)"
 cargo nextest run --workspace --no-fail-fast
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env php
 <?php
+
 /**
  * The standalone cron entry point, as the provisioning module's cron.php
  * runs its tasks:

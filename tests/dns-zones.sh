@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What tests/bind/server.sh and tests/knot/server.sh share: the TSIG keys
 # and the zone files of a private server for RFC 2136 tests. Sourced.
 #

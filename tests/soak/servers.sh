@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Private servers on 127.0.0.1 for build/soak.sh and build/load.sh: a
 # PowerDNS (tests/pdns/server.sh), the fake Cloudflare and the fake HestiaCP
 # (tests/fakes/). Sourced, not run.
@@ -16,6 +17,7 @@
 servers_setup() {
     build/deps.sh
     cargo build --release --quiet
+    # shellcheck disable=SC2034 # $so is for the scripts that source this file (build/soak.sh, build/load.sh)
     so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
     work=$(mktemp -d)
     trap servers_stop EXIT

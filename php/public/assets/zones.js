@@ -30,7 +30,7 @@
 
   function readProviders(root) {
     var list = [];
-    try { list = JSON.parse(root.getAttribute('data-providers') || '[]'); } catch (e) { list = []; }
+    try { list = JSON.parse(root.getAttribute('data-providers') || '[]'); } catch { list = []; }
     list.forEach(function (p) {
       PROVIDERS[p.type] = p.label;
       ENDPOINT_FIELD[p.type] = p.endpoint ? p.endpoint.name : '';
@@ -73,13 +73,13 @@
     // ---- the API ---------------------------------------------------------
 
     function storedToken() {
-      try { return window.sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+      try { return window.sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
     }
 
     function setToken(token) {
       try {
         if (token) { window.sessionStorage.setItem(TOKEN_KEY, token); } else { window.sessionStorage.removeItem(TOKEN_KEY); }
-      } catch (e) { /* storage refused: the token lasts until the page is left */ }
+      } catch { /* storage refused: the token lasts until the page is left */ }
       state.memoryToken = token;
     }
 
@@ -122,7 +122,7 @@
       }).then(function (response) {
         return response.text().then(function (text) {
           var json = null;
-          try { json = JSON.parse(text); } catch (e) { json = null; }
+          try { json = JSON.parse(text); } catch { json = null; }
           if (!json || typeof json !== 'object') {
             json = { ok: false, error: 'unexpected answer from the zones API (HTTP ' + response.status + ')' };
           }
@@ -426,11 +426,11 @@
         if (name === 'zone') {
           if (/\s/.test(value)) {
             errors.push([input, label + ': a DNS name cannot hold spaces.']);
-          } else if (!/^[A-Za-z0-9._\/-]+\.?$/.test(value)) {
+          } else if (!/^[A-Za-z0-9._/-]+\.?$/.test(value)) {
             errors.push([input, label + ': use letters, digits, dots, hyphens (and / for a classless reverse zone).']);
           }
         } else if (input.getAttribute('data-url')) {
-          if (!/^https?:\/\/[^\s\/?#]+/i.test(value)) {
+          if (!/^https?:\/\/[^\s/?#]+/i.test(value)) {
             errors.push([input, label + ' must start with http:// or https://.']);
           }
         } else if (name === 'ttl') {
@@ -444,7 +444,7 @@
 
     /** A server URL as compared for "did it change": case of scheme and host, trailing slashes ignored. */
     function sameServer(url) {
-      return url.trim().replace(/\/+$/, '').replace(/^[a-z]+:\/\/[^\/]+/i, function (origin) { return origin.toLowerCase(); });
+      return url.trim().replace(/\/+$/, '').replace(/^[a-z]+:\/\/[^/]+/i, function (origin) { return origin.toLowerCase(); });
     }
 
     function fieldInput(name) {

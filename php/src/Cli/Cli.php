@@ -100,13 +100,17 @@ TXT;
                 return 2;
             }
             if (!extension_loaded('puq_dns')) {
-                throw new UsageException('the puq_dns extension is not loaded; run with php -d extension=/path/to/libpuq_dns.so');
+                throw new UsageException(
+                    'the puq_dns extension is not loaded; run with php -d extension=/path/to/libpuq_dns.so'
+                );
             }
             return isset($flags['zones']) || getenv('PUQ_DNS_ZONES')
                 ? $this->fileMode($command, $args, $flags)
                 : $this->storeMode($command, $args, $flags);
-        } catch (UsageException | ConfigException | ConfigFileException | InvalidZoneException | InvalidVmException
-            | ZoneNotFoundException | VmNotFoundException | SecretBoxException $e) {
+        } catch (
+            UsageException | ConfigException | ConfigFileException | InvalidZoneException | InvalidVmException
+            | ZoneNotFoundException | VmNotFoundException | SecretBoxException $e
+        ) {
             fwrite($this->stderr, 'puq-dns: ' . Printable::line($e->getMessage()) . "\n");
             return 2;
         } catch (\Throwable $e) {
@@ -145,8 +149,12 @@ TXT;
                         $row['vm']['id'],
                         VmStore::fqdnOf($row['vm']),
                         $row['status'] === '' ? '-' : $row['status'],
-                        is_array($row['vm']['ips']) ? json_encode($row['vm']['ips'], JSON_UNESCAPED_SLASHES) : 'ips unreadable',
-                        $row['locked_by'] === null ? '' : " (held by {$row['locked_by']} until {$row['locked_until']} UTC)",
+                        is_array($row['vm']['ips'])
+                            ? json_encode($row['vm']['ips'], JSON_UNESCAPED_SLASHES)
+                            : 'ips unreadable',
+                        $row['locked_by'] === null
+                            ? ''
+                            : " (held by {$row['locked_by']} until {$row['locked_until']} UTC)",
                     ));
                 }
                 return 0;
@@ -159,7 +167,7 @@ TXT;
             case 'resync':
                 return self::status($dns->resync($this->vmOrId($args[0] ?? null, 'resync'), $out));
             case 'plan':
-                $action = $args[0] ?? throw new UsageException('plan needs an action: create, delete or resync');
+                $action = self::arg($args, 0, 'plan needs an action: create, delete or resync');
                 $result = $dns->plan($action, $this->vmOrId($args[1] ?? null, 'plan'));
                 foreach ($result['lines'] as $line) {
                     $this->say($line);
@@ -186,11 +194,17 @@ TXT;
                 $limit = isset($flags['limit']) ? self::id($flags['limit'], '--limit') : 50;
                 $vm = isset($flags['vm']) ? self::id($flags['vm'], '--vm') : null;
                 foreach (array_reverse($log->recent($limit, $vm)) as $entry) {
-                    $this->say(sprintf('%s %-7s %-8s %s', $entry['created_at'], $entry['level'], $entry['action'], $entry['message']));
+                    $this->say(sprintf(
+                        '%s %-7s %-8s %s',
+                        $entry['created_at'],
+                        $entry['level'],
+                        $entry['action'],
+                        $entry['message']
+                    ));
                 }
                 return 0;
             case 'match':
-                $name = $args[0] ?? throw new UsageException('match needs a name or address');
+                $name = self::arg($args, 0, 'match needs a name or address');
                 foreach ((new DnsZoneManager($zones->usableRows()[0]))->match($name) as $id) {
                     $this->say((string) $id);
                 }
@@ -228,7 +242,15 @@ TXT;
                 return 0;
             case 'test':
                 $r = $zones->test(self::id($args[0] ?? null, 'zones test'));
-                $this->say(sprintf('%s zone %s (%s, #%s) in %d ms: %s', $r['ok'] ? 'OK' : 'ERR', $r['zone'], $r['type'], $r['id'], $r['ms'], $r['message']));
+                $this->say(sprintf(
+                    '%s zone %s (%s, #%s) in %d ms: %s',
+                    $r['ok'] ? 'OK' : 'ERR',
+                    $r['zone'],
+                    $r['type'],
+                    $r['id'],
+                    $r['ms'],
+                    $r['message']
+                ));
                 return $r['ok'] ? 0 : 1;
             case 'delete':
                 $id = self::id($args[0] ?? null, 'zones delete');
@@ -262,8 +284,18 @@ TXT;
         }
         // The router serves the page, its API and assets only (no dns.php),
         // and only to requests for this server's own host name.
-        array_push($command, '-S', "127.0.0.1:$port", '-t', dirname(__DIR__, 2) . '/public', dirname(__DIR__, 2) . '/bin/serve-router.php');
-        $this->say("DNS Zones page: http://127.0.0.1:$port/zones.php (sign in with the admin_token of $configFile); Ctrl-C stops it");
+        array_push(
+            $command,
+            '-S',
+            "127.0.0.1:$port",
+            '-t',
+            dirname(__DIR__, 2) . '/public',
+            dirname(__DIR__, 2) . '/bin/serve-router.php'
+        );
+        $this->say(
+            "DNS Zones page: http://127.0.0.1:$port/zones.php"
+            . " (sign in with the admin_token of $configFile); Ctrl-C stops it"
+        );
         putenv("PUQ_DNS_CONFIG=$configFile");
         putenv("PUQ_DNS_SERVE_PORT=$port");
         if (function_exists('pcntl_exec')) {
@@ -297,16 +329,31 @@ TXT;
         switch ($command) {
             case 'zones':
                 foreach ((new DnsZoneManager($zones))->list() as $zone) {
-                    $this->say(rtrim(sprintf('%-6s %-40s %-10s %-8s %s', $zone['id'], $zone['zone'], $zone['type'], $zone['kind'], $zone['range'] ?? '')));
+                    $this->say(rtrim(sprintf(
+                        '%-6s %-40s %-10s %-8s %s',
+                        $zone['id'],
+                        $zone['zone'],
+                        $zone['type'],
+                        $zone['kind'],
+                        $zone['range'] ?? ''
+                    )));
                 }
                 return 0;
             case 'test':
-                $id = $args[0] ?? throw new UsageException('test needs a zone id');
+                $id = self::arg($args, 0, 'test needs a zone id');
                 $r = (new DnsZoneManager($zones))->test(ctype_digit($id) ? (int) $id : $id);
-                $this->say(sprintf('%s zone %s (%s, #%s) in %d ms: %s', $r['ok'] ? 'OK' : 'ERR', $r['zone'], $r['type'], $r['id'], $r['ms'], $r['message']));
+                $this->say(sprintf(
+                    '%s zone %s (%s, #%s) in %d ms: %s',
+                    $r['ok'] ? 'OK' : 'ERR',
+                    $r['zone'],
+                    $r['type'],
+                    $r['id'],
+                    $r['ms'],
+                    $r['message']
+                ));
                 return $r['ok'] ? 0 : 1;
             case 'match':
-                $name = $args[0] ?? throw new UsageException('match needs a name or address');
+                $name = self::arg($args, 0, 'match needs a name or address');
                 foreach ((new DnsZoneManager($zones))->match($name) as $id) {
                     $this->say((string) $id);
                 }
@@ -314,19 +361,25 @@ TXT;
             case 'create':
             case 'delete':
             case 'resync':
-                return $this->printResult($sync()->$command($this->json($args[0] ?? throw new UsageException("$command needs a VM"), 'VM')));
+                return $this->printResult(
+                    $sync()->$command($this->json(self::arg($args, 0, "$command needs a VM"), 'VM'))
+                );
             case 'update':
-                $old = $this->json($args[0] ?? throw new UsageException('update needs OLD and NEW'), 'OLD');
-                $new = $this->json($args[1] ?? throw new UsageException('update needs OLD and NEW'), 'NEW');
+                $old = $this->json(self::arg($args, 0, 'update needs OLD and NEW'), 'OLD');
+                $new = $this->json(self::arg($args, 1, 'update needs OLD and NEW'), 'NEW');
                 return $this->printResult($sync()->update($old, $new));
             case 'plan':
-                $action = $args[0] ?? throw new UsageException('plan needs an action: create, delete or resync');
-                $result = $sync()->plan($action, $this->json($args[1] ?? throw new UsageException('plan needs a VM'), 'VM'));
+                $action = self::arg($args, 0, 'plan needs an action: create, delete or resync');
+                $result = $sync()->plan($action, $this->json(self::arg($args, 1, 'plan needs a VM'), 'VM'));
                 $this->printStats($result);
                 return $this->printResult($result);
             case 'resync-many':
                 $status = 0;
-                foreach ($sync()->resyncMany($this->json($args[0] ?? throw new UsageException('resync-many needs a JSON list of VMs'), 'VMS')) as $result) {
+                foreach (
+                    $sync()->resyncMany(
+                        $this->json(self::arg($args, 0, 'resync-many needs a JSON list of VMs'), 'VMS')
+                    ) as $result
+                ) {
                     $status = max($status, $this->printResult($result));
                 }
                 return $status;
@@ -412,6 +465,18 @@ TXT;
         return $value;
     }
 
+    /**
+     * The argument at $index, or a usage error saying $usage. (A helper, not
+     * `$args[$index] ?? throw …` inside the switch cases, whose throw
+     * PHP_CodeSniffer 3.7 takes for the end of the case.)
+     *
+     * @param list<string> $args
+     */
+    private static function arg(array $args, int $index, string $usage): string
+    {
+        return $args[$index] ?? throw new UsageException($usage);
+    }
+
     private function vmArg(?string $text, string $command): array
     {
         return $this->json($text ?? throw new UsageException("$command needs a VM (JSON text or @FILE)"), 'VM');
@@ -447,7 +512,9 @@ TXT;
     private static function id(?string $text, string $what): int
     {
         if ($text === null || !preg_match('/^[1-9][0-9]{0,9}$/', $text)) {
-            throw new UsageException("$what needs an id (a whole number), not " . ($text === null ? 'nothing' : "\"$text\""));
+            throw new UsageException(
+                "$what needs an id (a whole number), not " . ($text === null ? 'nothing' : "\"$text\"")
+            );
         }
         return (int) $text;
     }

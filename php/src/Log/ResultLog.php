@@ -30,11 +30,18 @@ final class ResultLog
             }
             $line = (string) ($result['lines'][$i] ?? $op['error'] ?? '');
             $errors[] = $line;
-            $this->write(new LogEntry('error', (string) $result['action'], $line, $vmId, self::id($op['zone_id'] ?? null), [
-                'vm' => $result['vm'] ?? null,
-                'fqdn' => $result['fqdn'] ?? null,
-                'operation' => $op,
-            ]));
+            $this->write(new LogEntry(
+                'error',
+                (string) $result['action'],
+                $line,
+                $vmId,
+                self::id($op['zone_id'] ?? null),
+                [
+                    'vm' => $result['vm'] ?? null,
+                    'fqdn' => $result['fqdn'] ?? null,
+                    'operation' => $op,
+                ]
+            ));
         }
         if ($errors === []) {
             return;
@@ -58,8 +65,14 @@ final class ResultLog
     }
 
     /** A failure outside any result: a call that could not run, a zone left out. */
-    public function problem(string $level, string $action, string $message, ?int $vmId = null, ?int $zoneId = null, array $context = []): void
-    {
+    public function problem(
+        string $level,
+        string $action,
+        string $message,
+        ?int $vmId = null,
+        ?int $zoneId = null,
+        array $context = []
+    ): void {
         $this->write(new LogEntry($level, $action, $message, $vmId, $zoneId, $context));
     }
 

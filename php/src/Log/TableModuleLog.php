@@ -26,7 +26,10 @@ final class TableModuleLog implements ModuleLog
     {
         $context = $entry->context === []
             ? null
-            : json_encode($entry->context, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE);
+            : json_encode(
+                $entry->context,
+                JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE
+            );
         $q = fn (string $name): string => $this->q($name);
         $this->pdo->prepare(
             "INSERT INTO {$q($this->table)} ({$q('created_at')}, {$q('level')}, {$q('action')}, {$q('vm_id')},"
@@ -45,7 +48,8 @@ final class TableModuleLog implements ModuleLog
     /**
      * The newest entries first, optionally of one VM.
      *
-     * @return list<array{id: int, created_at: string, level: string, action: string, vm_id: ?int, zone_id: ?int, message: string, context: ?array}>
+     * @return list<array{id: int, created_at: string, level: string, action: string,
+     *     vm_id: ?int, zone_id: ?int, message: string, context: ?array}>
      */
     public function recent(int $limit = 50, ?int $vmId = null): array
     {

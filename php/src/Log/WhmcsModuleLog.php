@@ -32,7 +32,10 @@ final class WhmcsModuleLog implements ModuleLog
         logModuleCall(
             $this->module,
             'DNS ' . $entry->action,
-            json_encode($request, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRETTY_PRINT | JSON_INVALID_UTF8_SUBSTITUTE),
+            json_encode(
+                $request,
+                JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRETTY_PRINT | JSON_INVALID_UTF8_SUBSTITUTE
+            ),
             $entry->message,
             $entry->message,
             // Every form a secret may take (the request is JSON): the extension's list.

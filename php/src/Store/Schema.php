@@ -193,7 +193,8 @@ final class Schema
     public static function existingColumns(PDO $pdo, string $table): array
     {
         if (self::driver($pdo) === 'sqlite') {
-            $rows = $pdo->query('PRAGMA table_info(' . self::quoteName('sqlite', $table) . ')')->fetchAll(PDO::FETCH_ASSOC);
+            $rows = $pdo->query('PRAGMA table_info(' . self::quoteName('sqlite', $table) . ')')
+                ->fetchAll(PDO::FETCH_ASSOC);
             return array_map(static fn (array $row): string => (string) $row['name'], $rows);
         }
         $statement = $pdo->prepare(
@@ -209,7 +210,9 @@ final class Schema
     {
         $driver = (string) $pdo->getAttribute(PDO::ATTR_DRIVER_NAME);
         if ($driver !== 'mysql' && $driver !== 'sqlite') {
-            throw new \InvalidArgumentException("PDO driver $driver is not supported; use mysql (MariaDB/MySQL) or sqlite");
+            throw new \InvalidArgumentException(
+                "PDO driver $driver is not supported; use mysql (MariaDB/MySQL) or sqlite"
+            );
         }
         return $driver;
     }
@@ -236,7 +239,9 @@ final class Schema
             if (!str_contains($type, 'DEFAULT')) {
                 $type = str_replace(['NOT NULL AUTO_INCREMENT', 'NOT NULL'], 'NULL', $type);
             }
-            $pdo->exec('ALTER TABLE ' . $q($table) . ' ADD COLUMN ' . $q($column) . ' ' . self::columnType($driver, $type));
+            $pdo->exec(
+                'ALTER TABLE ' . $q($table) . ' ADD COLUMN ' . $q($column) . ' ' . self::columnType($driver, $type)
+            );
         }
         foreach ($definition['indexes'] as $name => $columns) {
             if ($driver === 'sqlite') {
@@ -324,7 +329,9 @@ final class Schema
         $columns = array_slice($fixed, 0, 3, true);
         foreach (DnsZoneManager::providers() as $provider) {
             foreach ($provider['fields'] as $field) {
-                $columns[$field['name']] ??= in_array($field['kind'], ['secret', 'url'], true) ? 'TEXT NULL' : 'VARCHAR(255) NULL';
+                $columns[$field['name']] ??= in_array($field['kind'], ['secret', 'url'], true)
+                    ? 'TEXT NULL'
+                    : 'VARCHAR(255) NULL';
             }
         }
         return $definition = ['columns' => $columns + array_slice($fixed, 3, null, true), 'indexes' => []];

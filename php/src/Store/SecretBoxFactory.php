@@ -23,7 +23,8 @@ final class SecretBoxFactory
         }
         if ($sodiumKeyFile === null || $sodiumKeyFile === '') {
             throw new SecretBoxException(
-                'no way to seal secrets: WHMCS encrypt()/decrypt() are not available and no sodium key file is configured'
+                'no way to seal secrets: WHMCS encrypt()/decrypt() are not available'
+                . ' and no sodium key file is configured'
             );
         }
         return SodiumSecretBox::fromKeyFile($sodiumKeyFile);

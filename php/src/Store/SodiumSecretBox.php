@@ -79,7 +79,9 @@ final class SodiumSecretBox implements SecretBox
             $this->key,
         );
         if ($plain === false) {
-            throw new SecretBoxException('the stored value cannot be opened: it was sealed with another key or is damaged');
+            throw new SecretBoxException(
+                'the stored value cannot be opened: it was sealed with another key or is damaged'
+            );
         }
         return $plain;
     }

@@ -98,7 +98,8 @@ final class VmStore
     {
         $this->status($id);
         $this->execute(
-            "UPDATE {$this->q($this->table)} SET {$this->q('terminated')} = 1, {$this->q('version')} = {$this->q('version')} + 1"
+            "UPDATE {$this->q($this->table)} SET {$this->q('terminated')} = 1,"
+            . " {$this->q('version')} = {$this->q('version')} + 1"
             . " WHERE {$this->q('id')} = ?",
             [$id],
         );
@@ -138,7 +139,8 @@ final class VmStore
     /**
      * Every VM with its queue state, by id.
      *
-     * @return list<array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string, terminated: bool, synced_at: ?string}>
+     * @return list<array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string,
+     *     terminated: bool, synced_at: ?string}>
      */
     public function all(): array
     {
@@ -148,7 +150,8 @@ final class VmStore
     /**
      * One VM with its queue state, as all() lists it; null when unknown.
      *
-     * @return array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string, terminated: bool, synced_at: ?string}|null
+     * @return array{vm: array<string, mixed>, status: string, locked_by: ?string, locked_until: ?string,
+     *     terminated: bool, synced_at: ?string}|null
      */
     public function describe(int $id): ?array
     {
@@ -245,7 +248,8 @@ final class VmStore
             : $q('requeued');
         $this->execute(
             "UPDATE {$q($this->table)} SET"
-            . " {$q('previous_status')} = CASE WHEN {$q('status')} = ? THEN {$q('previous_status')} ELSE {$q('status')} END,"
+            . " {$q('previous_status')} = CASE WHEN {$q('status')} = ?"
+            . " THEN {$q('previous_status')} ELSE {$q('status')} END,"
             . " {$q('status')} = ?, {$q('requeued')} = $requeued WHERE {$q('id')} = ?",
             [self::QUEUED, self::QUEUED, $id],
         );
@@ -311,7 +315,8 @@ final class VmStore
     public function wrote(int $id, string $owner, array $vm): void
     {
         $this->execute(
-            "UPDATE {$this->q($this->table)} SET {$this->q('synced')} = ?, {$this->q('synced_at')} = ? WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
+            "UPDATE {$this->q($this->table)} SET {$this->q('synced')} = ?, {$this->q('synced_at')} = ?"
+            . " WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
             [self::json($vm), self::time(), $id, $owner],
         );
     }
@@ -328,8 +333,14 @@ final class VmStore
         $q = fn (string $name): string => $this->q($name);
         $mine = "{$q('id')} = ? AND {$q('locked_by')} = ? AND {$q('version')} = ?";
         $done = $gone
-            ? $this->execute("DELETE FROM {$q($this->table)} WHERE $mine AND {$q('terminated')} = 1", [$id, $owner, $version])
-            : $this->execute("UPDATE {$q($this->table)} SET {$this->letGo()} WHERE $mine", [self::QUEUED, self::QUEUED, $id, $owner, $version]);
+            ? $this->execute(
+                "DELETE FROM {$q($this->table)} WHERE $mine AND {$q('terminated')} = 1",
+                [$id, $owner, $version]
+            )
+            : $this->execute(
+                "UPDATE {$q($this->table)} SET {$this->letGo()} WHERE $mine",
+                [self::QUEUED, self::QUEUED, $id, $owner, $version]
+            );
         if ($done === 1) {
             return self::RELEASED;
         }
@@ -344,7 +355,8 @@ final class VmStore
     public function release(int $id, string $owner): void
     {
         $this->execute(
-            "UPDATE {$this->q($this->table)} SET {$this->letGo()} WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
+            "UPDATE {$this->q($this->table)} SET {$this->letGo()}"
+            . " WHERE {$this->q('id')} = ? AND {$this->q('locked_by')} = ?",
             [self::QUEUED, self::QUEUED, $id, $owner],
         );
     }
@@ -418,7 +430,8 @@ final class VmStore
     private function letGo(): string
     {
         $q = fn (string $name): string => $this->q($name);
-        return "{$q('status')} = CASE WHEN {$q('requeued')} = 1 THEN ? WHEN {$q('status')} = ? THEN COALESCE({$q('previous_status')}, '') ELSE {$q('status')} END,"
+        return "{$q('status')} = CASE WHEN {$q('requeued')} = 1 THEN ?"
+            . " WHEN {$q('status')} = ? THEN COALESCE({$q('previous_status')}, '') ELSE {$q('status')} END,"
             . " {$q('previous_status')} = CASE WHEN {$q('requeued')} = 1 THEN {$q('previous_status')} ELSE NULL END,"
             . " {$q('requeued')} = 0, {$q('locked_by')} = NULL, {$q('locked_until')} = NULL";
     }
@@ -448,7 +461,9 @@ final class VmStore
     /** @return array<string, mixed>|null */
     private function row(int $id): ?array
     {
-        $statement = $this->pdo->prepare('SELECT * FROM ' . $this->q($this->table) . ' WHERE ' . $this->q('id') . ' = ?');
+        $statement = $this->pdo->prepare(
+            'SELECT * FROM ' . $this->q($this->table) . ' WHERE ' . $this->q('id') . ' = ?'
+        );
         $statement->execute([$id]);
         $row = $statement->fetch(PDO::FETCH_ASSOC);
         return $row === false ? null : $row;
@@ -513,7 +528,9 @@ final class VmStore
     {
         $value = $vm[$key] ?? null;
         if (!is_string($value) || trim($value) === '' || strlen($value) > 255) {
-            throw new InvalidVmException("VM $id: $key must be a text of 1 to 255 characters, not " . self::shown($value));
+            throw new InvalidVmException(
+                "VM $id: $key must be a text of 1 to 255 characters, not " . self::shown($value)
+            );
         }
         return $value;
     }
@@ -527,9 +544,15 @@ final class VmStore
         }
         foreach ($ips as $i => $ip) {
             $ok = is_string($ip)
-                || (is_array($ip) && is_string($ip['ip'] ?? null) && (!isset($ip['reverse']) || is_string($ip['reverse'])));
+                || (
+                    is_array($ip)
+                    && is_string($ip['ip'] ?? null)
+                    && (!isset($ip['reverse']) || is_string($ip['reverse']))
+                );
             if (!$ok) {
-                throw new InvalidVmException("VM $id: ips[$i] must be an address or {ip, reverse}, not " . self::shown($ip));
+                throw new InvalidVmException(
+                    "VM $id: ips[$i] must be an address or {ip, reverse}, not " . self::shown($ip)
+                );
             }
         }
         return $ips;

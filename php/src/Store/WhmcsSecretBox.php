@@ -24,7 +24,9 @@ final class WhmcsSecretBox implements SecretBox
     public function __construct()
     {
         if (!self::available()) {
-            throw new SecretBoxException('WHMCS localAPI() (or encrypt()/decrypt()) is not available: this is not running inside WHMCS');
+            throw new SecretBoxException(
+                'WHMCS localAPI() (or encrypt()/decrypt()) is not available: this is not running inside WHMCS'
+            );
         }
     }
 
@@ -45,7 +47,8 @@ final class WhmcsSecretBox implements SecretBox
         // ever an empty secret, so that is the failure.
         if (!is_string($plain) || ($plain === '' && $sealed !== '')) {
             throw new SecretBoxException(
-                'WHMCS DecryptPassword cannot open the stored value: it was encrypted by another WHMCS installation (another cc_encryption_hash) or is damaged'
+                'WHMCS DecryptPassword cannot open the stored value: it was encrypted by another WHMCS installation'
+                . ' (another cc_encryption_hash) or is damaged'
             );
         }
         return $plain;

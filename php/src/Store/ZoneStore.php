@@ -81,10 +81,13 @@ final class ZoneStore
             return [];
         }
         $sizes = [];
-        foreach ($this->pdo->query(
-            'SELECT ' . $this->name('id') . ', ' . $this->name('zone_records') . ' FROM ' . $this->name($this->table)
-            . ' WHERE ' . $this->name('zone_records') . ' IS NOT NULL'
-        )->fetchAll(PDO::FETCH_NUM) as [$id, $records]) {
+        foreach (
+            $this->pdo->query(
+                'SELECT ' . $this->name('id') . ', ' . $this->name('zone_records')
+                . ' FROM ' . $this->name($this->table)
+                . ' WHERE ' . $this->name('zone_records') . ' IS NOT NULL'
+            )->fetchAll(PDO::FETCH_NUM) as [$id, $records]
+        ) {
             $sizes[(int) $id] = (int) $records;
         }
         return $sizes;
@@ -110,7 +113,8 @@ final class ZoneStore
             return;
         }
         $statement = $this->pdo->prepare(
-            'UPDATE ' . $this->name($this->table) . ' SET ' . $this->name('zone_records') . ' = ? WHERE ' . $this->name('id') . ' = ?'
+            'UPDATE ' . $this->name($this->table) . ' SET ' . $this->name('zone_records') . ' = ?'
+            . ' WHERE ' . $this->name('id') . ' = ?'
         );
         foreach ($seen as $id => $records) {
             $statement->execute([$records, $id]);
@@ -123,7 +127,8 @@ final class ZoneStore
      * be opened, is left out, so that one broken zone never stops the
      * syncs of all the others (DnsSync refuses a list with one bad row).
      *
-     * @return array{0: list<array<string, mixed>>, 1: array<int, string>} the rows, and the reason of each left-out zone by id
+     * @return array{0: list<array<string, mixed>>, 1: array<int, string>} the rows, and the reason of each
+     *     left-out zone by id
      */
     public function usableRows(): array
     {
@@ -212,7 +217,9 @@ final class ZoneStore
     /** @throws ZoneNotFoundException */
     public function delete(int $id): void
     {
-        $statement = $this->pdo->prepare('DELETE FROM ' . $this->name($this->table) . ' WHERE ' . $this->name('id') . ' = ?');
+        $statement = $this->pdo->prepare(
+            'DELETE FROM ' . $this->name($this->table) . ' WHERE ' . $this->name('id') . ' = ?'
+        );
         $statement->execute([$id]);
         if ($statement->rowCount() === 0) {
             throw new ZoneNotFoundException($id);
@@ -449,7 +456,8 @@ final class ZoneStore
     {
         $sets = array_map(fn (string $column): string => $this->name($column) . ' = ?', array_keys($values));
         $statement = $this->pdo->prepare(
-            'UPDATE ' . $this->name($this->table) . ' SET ' . implode(', ', $sets) . ' WHERE ' . $this->name('id') . ' = ?'
+            'UPDATE ' . $this->name($this->table) . ' SET ' . implode(', ', $sets)
+            . ' WHERE ' . $this->name('id') . ' = ?'
         );
         self::bind($statement, [...array_values($values), $id]);
         $statement->execute();

@@ -71,7 +71,9 @@ final class DnsService
     ) {
         foreach (['on_progress', 'heartbeat'] as $own) {
             if (array_key_exists($own, $options)) {
-                throw new \InvalidArgumentException("$own is set by DnsService itself; pass \$out to each call instead");
+                throw new \InvalidArgumentException(
+                    "$own is set by DnsService itself; pass \$out to each call instead"
+                );
             }
         }
     }
@@ -110,7 +112,11 @@ final class DnsService
         return $this->lifecycle('update', $new, $out, function () use ($new, $old, $out): int {
             if ($old !== null && !self::isValid($old)) {
                 // The new VM's records matter more than the old one's leftovers.
-                self::say($out, 'VM ' . VmStore::idOf($new) . ': the old VM given is refused and left out; the remembered one stands for it');
+                self::say(
+                    $out,
+                    'VM ' . VmStore::idOf($new)
+                    . ': the old VM given is refused and left out; the remembered one stands for it'
+                );
                 $old = null;
             }
             $this->vms->save($new, $old);
@@ -135,7 +141,8 @@ final class DnsService
                     if ($this->vms->find($id) === null) {
                         throw $e;
                     }
-                    $message = "VM $id: the VM given to terminate is refused ({$e->getMessage()}); the remembered VM is terminated";
+                    $message = "VM $id: the VM given to terminate is refused ({$e->getMessage()});"
+                        . ' the remembered VM is terminated';
                     $this->logProblem('delete', $message, $id, [], 'warning');
                     self::say($out, $message);
                 }
@@ -169,7 +176,10 @@ final class DnsService
      */
     public function plan(string $action, array|int $vm, array $options = []): array
     {
-        $result = $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->plan($action, is_int($vm) ? $this->vms->get($vm) : $vm);
+        $result = $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->plan(
+            $action,
+            is_int($vm) ? $this->vms->get($vm) : $vm
+        );
         $this->rememberSizes([$result]);
         return $result;
     }
@@ -184,7 +194,9 @@ final class DnsService
      */
     public function planMany(array $vms, array $options = []): array
     {
-        $results = $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->planMany(array_values($vms));
+        $results = $this->session(null, null, self::DEFAULT_LEASE_SECONDS, $options)->sync->planMany(
+            array_values($vms)
+        );
         $this->rememberSizes($results);
         return $results;
     }
@@ -229,7 +241,8 @@ final class DnsService
      * logs the failures and puts each VM's status back. Its hold on the VMs
      * is renewed while it runs. Never throws.
      *
-     * @return array{owner: string, vms: list<int>, ok: list<int>, failed: list<int>, skipped_zones: array<int, string>, error: ?string}
+     * @return array{owner: string, vms: list<int>, ok: list<int>, failed: list<int>,
+     *     skipped_zones: array<int, string>, error: ?string}
      */
     public function runQueue(?callable $out = null, ?string $owner = null, ?int $leaseSeconds = null): array
     {
@@ -286,7 +299,8 @@ final class DnsService
                 // The holder syncs the newer version when it is done; should
                 // it stop first, the next cron run takes the VM.
                 $this->vms->queue($id, false);
-                $message = "VM $id is held by $holder: its $action is left to that holder, which applies it when its own sync ends";
+                $message = "VM $id is held by $holder: its $action is left to that holder,"
+                    . ' which applies it when its own sync ends';
                 $this->logProblem($action, $message, $id, [], 'info');
                 self::say($out, $message);
                 return null;
@@ -357,7 +371,10 @@ final class DnsService
                 if ($round >= self::ROUNDS) {
                     $this->vms->queue($id);
                     $this->letGo([$id], $owner);
-                    self::say($session->out, "VM $id keeps changing while it is synced: the next cron run takes it again");
+                    self::say(
+                        $session->out,
+                        "VM $id keeps changing while it is synced: the next cron run takes it again"
+                    );
                     continue;
                 }
                 self::say($session->out, "VM $id changed while it was synced: syncing it again");
@@ -386,7 +403,9 @@ final class DnsService
             $vm = $state['vm'];
             // A row written by hand or by an older version may hold anything.
             $valid = self::isValid($vm);
-            $old = $state['synced'] !== null && $state['synced'] !== $vm && self::isValid($state['synced']) ? $state['synced'] : null;
+            $old = $state['synced'] !== null && $state['synced'] !== $vm && self::isValid($state['synced'])
+                ? $state['synced']
+                : null;
             // Whatever may have records of a terminated VM: what was wanted and what was written.
             $gone = array_values(array_filter([$valid ? $vm : null, $old]));
             if ($state['terminated'] && $gone !== []) {
@@ -418,7 +437,13 @@ final class DnsService
         try {
             $this->zones->rememberSizes($results);
         } catch (\Throwable $e) {
-            $this->logProblem('zones', 'the zones\' sizes could not be kept: ' . $e->getMessage(), null, ['exception' => get_class($e)], 'warning');
+            $this->logProblem(
+                'zones',
+                'the zones\' sizes could not be kept: ' . $e->getMessage(),
+                null,
+                ['exception' => get_class($e)],
+                'warning'
+            );
         }
     }
 
@@ -427,8 +452,12 @@ final class DnsService
      * heartbeat renewing $owner's hold, and the result log with the zones'
      * secrets. Each zone left out is logged and said once per call.
      */
-    private function session(?callable $out, ?string $owner = null, int $lease = self::DEFAULT_LEASE_SECONDS, array $options = []): Session
-    {
+    private function session(
+        ?callable $out,
+        ?string $owner = null,
+        int $lease = self::DEFAULT_LEASE_SECONDS,
+        array $options = []
+    ): Session {
         [$rows, $skipped] = $this->zones->usableRows();
         $log = new ResultLog($this->log, self::secretsOf($rows));
         foreach ($skipped as $zoneId => $reason) {
@@ -530,8 +559,13 @@ final class DnsService
         return $first;
     }
 
-    private function logProblem(string $action, string $message, ?int $vmId = null, array $context = [], string $level = 'error'): void
-    {
+    private function logProblem(
+        string $action,
+        string $message,
+        ?int $vmId = null,
+        array $context = [],
+        string $level = 'error'
+    ): void {
         // Without the zones' secrets at hand (they may be what failed); the
         // message holds none: it is this module's or the extension's text.
         (new ResultLog($this->log, []))->problem($level, $action, $message, $vmId, null, $context);

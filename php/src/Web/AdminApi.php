@@ -70,7 +70,13 @@ final class AdminApi
         ?\Closure $logError = null,
     ) {
         $this->logError = $logError ?? static function (\Throwable $e): void {
-            error_log(sprintf('puq_dns zones API: %s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine()));
+            error_log(sprintf(
+                'puq_dns zones API: %s: %s at %s:%d',
+                get_class($e),
+                $e->getMessage(),
+                $e->getFile(),
+                $e->getLine()
+            ));
         };
     }
 
@@ -109,7 +115,11 @@ final class AdminApi
             return Response::error(400, 'action is required: ' . self::actionList(), 'action');
         }
         if (!isset(self::ACTIONS[$action])) {
-            return Response::error(400, sprintf('unknown action "%s"; use %s', mb_strimwidth($action, 0, 40, '…'), self::actionList()), 'action');
+            return Response::error(
+                400,
+                sprintf('unknown action "%s"; use %s', mb_strimwidth($action, 0, 40, '…'), self::actionList()),
+                'action'
+            );
         }
         if (!in_array($request->method, self::ACTIONS[$action], true)) {
             return Response::error(

@@ -39,7 +39,9 @@ final class DnsEndpoint
         }
         $this->networks = $networks;
         if ($token !== null && strlen($token) < TokenAuth::MIN_LENGTH) {
-            throw new \InvalidArgumentException(sprintf('the dns.php token must have at least %d characters', TokenAuth::MIN_LENGTH));
+            throw new \InvalidArgumentException(
+                sprintf('the dns.php token must have at least %d characters', TokenAuth::MIN_LENGTH)
+            );
         }
     }
 
@@ -59,7 +61,8 @@ final class DnsEndpoint
             // ::1; the header naming the real client is whatever that client
             // wrote, so such a request cannot be judged here.
             return Response::error(403, sprintf(
-                'forbidden: a request from the loopback that carries %s came through a proxy on this host; dns.php decides by the client address alone, so call it directly or allow the clients in the proxy',
+                'forbidden: a request from the loopback that carries %s came through a proxy on this host;'
+                . ' dns.php decides by the client address alone, so call it directly or allow the clients in the proxy',
                 self::forwardedBy($request),
             ));
         }
@@ -85,7 +88,8 @@ final class DnsEndpoint
     private static function isLoopback(string $address): bool
     {
         $packed = self::packed($address);
-        return $packed !== null && ($packed === str_repeat("\0", 15) . "\1" || (strlen($packed) === 4 && $packed[0] === "\x7f"));
+        return $packed !== null
+            && ($packed === str_repeat("\0", 15) . "\1" || (strlen($packed) === 4 && $packed[0] === "\x7f"));
     }
 
     /** The address as bytes, an IPv4 client seen through an IPv6 socket (::ffff:192.0.2.1) as IPv4. */

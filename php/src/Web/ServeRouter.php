@@ -33,7 +33,11 @@ final class ServeRouter
         $host = strtolower((string) ($server['HTTP_HOST'] ?? ''));
         $own = ["127.0.0.1:{$this->port}", "localhost:{$this->port}", "[::1]:{$this->port}"];
         if (!in_array($host, $own, true)) {
-            return Response::error(403, "this server answers only to http://127.0.0.1:{$this->port}/ (the request asked for host \"" . Printable::line(mb_strimwidth($host, 0, 80, '…')) . '")');
+            return Response::error(
+                403,
+                "this server answers only to http://127.0.0.1:{$this->port}/ (the request asked for host \""
+                . Printable::line(mb_strimwidth($host, 0, 80, '…')) . '")'
+            );
         }
         $path = (string) parse_url((string) ($server['REQUEST_URI'] ?? '/'), PHP_URL_PATH);
         if ($path === '/') {

@@ -36,7 +36,11 @@ final class TokenAuth implements AdminAuth
             }
         }
         if ($sent === null || $sent === '') {
-            throw new AuthException(401, 'an admin token is required: send Authorization: Bearer <token> or X-Puq-Dns-Token', self::CHALLENGE);
+            throw new AuthException(
+                401,
+                'an admin token is required: send Authorization: Bearer <token> or X-Puq-Dns-Token',
+                self::CHALLENGE
+            );
         }
         if (!hash_equals($this->token, $sent)) {
             throw new AuthException(403, 'the admin token is wrong');

@@ -105,11 +105,14 @@ final class ZonesPage
             'type' => $p['type'],
             'label' => $p['label'],
             'tls' => $p['tls'],
-            'endpoint' => array_values(array_filter($p['fields'], static fn (array $f): bool => $f['endpoint']))[0] ?? null,
+            'endpoint' => array_values(
+                array_filter($p['fields'], static fn (array $f): bool => $f['endpoint'])
+            )[0] ?? null,
         ], self::providers());
         $data = ' data-api="' . self::e($apiUrl) . '" data-auth="' . ($whmcs ? 'whmcs' : 'token') . '"'
             . ' data-unchanged="' . self::e(self::UNCHANGED_PLACEHOLDER) . '"'
-            . ' data-providers="' . self::e(json_encode($providers, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR)) . '"';
+            . ' data-providers="'
+            . self::e(json_encode($providers, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR)) . '"';
         if ($whmcs) {
             $data .= ' data-csrf="' . self::e($csrfToken) . '"';
         }
@@ -118,6 +121,7 @@ final class ZonesPage
         if (!$whmcs) {
             // method="post" so that even with the script off the token is
             // never sent in a query string.
+            // phpcs:disable Generic.Files.LineLength -- HTML served as written: a line break would change the page
             $h .= <<<HTML
 <section class="pdz-login" hidden aria-labelledby="pdz-login-title">
 <h2 id="pdz-login-title">DNS Zones – sign in</h2>
@@ -133,6 +137,7 @@ final class ZonesPage
 </section>
 
 HTML;
+            // phpcs:enable Generic.Files.LineLength
         }
 
         $h .= <<<HTML
@@ -151,6 +156,7 @@ HTML;
 
 HTML;
         $h .= self::form();
+        // phpcs:disable Generic.Files.LineLength -- HTML served as written: a line break would change the page
         $h .= <<<HTML
 <table class="pdz-table">
 <caption class="pdz-sr-only">Configured DNS zones</caption>
@@ -163,6 +169,7 @@ HTML;
 </div>
 
 HTML;
+        // phpcs:enable Generic.Files.LineLength
         return $h;
     }
 
@@ -182,7 +189,14 @@ HTML;
             $h .= '<option value="' . self::e($provider['type']) . '">' . self::e($provider['label']) . "</option>\n";
         }
         $h .= "</select>\n</div>\n";
-        $h .= self::field('pdz-f-zone', 'zone', 'Zone', 'text', 'e.g. example.com, 130.168.192.in-addr.arpa or 0/26.2.0.192.in-addr.arpa', true);
+        $h .= self::field(
+            'pdz-f-zone',
+            'zone',
+            'Zone',
+            'text',
+            'e.g. example.com, 130.168.192.in-addr.arpa or 0/26.2.0.192.in-addr.arpa',
+            true
+        );
 
         // Each provider's fields, the everyday ones here, the rest under
         // Advanced. A disabled fieldset's inputs are left out of the form.
@@ -195,9 +209,19 @@ HTML;
             $legend = $advanced
                 ? '<legend class="pdz-sr-only">' . self::e($provider['label']) . ', advanced</legend>'
                 : '<legend>' . self::e($provider['label']) . '</legend>';
-            $h = '<fieldset class="pdz-provider" data-provider="' . self::e($type) . '" hidden disabled>' . ($advanced ? '' : "\n") . $legend . "\n";
+            $h = '<fieldset class="pdz-provider" data-provider="' . self::e($type) . '" hidden disabled>'
+                . ($advanced ? '' : "\n") . $legend . "\n";
             foreach ($fields as $f) {
-                $h .= self::field("pdz-f-$type-{$f['name']}", $f['name'], $f['label'], $f['kind'], $f['help'], $f['required'], $f['default'], $f['options']);
+                $h .= self::field(
+                    "pdz-f-$type-{$f['name']}",
+                    $f['name'],
+                    $f['label'],
+                    $f['kind'],
+                    $f['help'],
+                    $f['required'],
+                    $f['default'],
+                    $f['options']
+                );
             }
             return $h . "</fieldset>\n";
         };
@@ -209,7 +233,14 @@ HTML;
         foreach (self::providers() as $provider) {
             $h .= $fieldset($provider, true);
         }
-        $h .= self::field('pdz-f-ttl', 'ttl', 'TTL (seconds)', 'number', 'Leave empty for 3600; on Cloudflare 1 means automatic.', false);
+        $h .= self::field(
+            'pdz-f-ttl',
+            'ttl',
+            'TTL (seconds)',
+            'number',
+            'Leave empty for 3600; on Cloudflare 1 means automatic.',
+            false
+        );
         // Only for a provider that talks TLS (its `tls` in the registry);
         // the script disables the fieldset for the others, so it is not sent.
         $h .= <<<HTML
@@ -220,7 +251,14 @@ HTML;
 </div>
 
 HTML;
-        $h .= self::field('pdz-f-ca_cert', 'ca_cert', 'CA certificate (PEM)', 'textarea', 'The CA that signed the server\'s certificate, or its own self-signed certificate.', false);
+        $h .= self::field(
+            'pdz-f-ca_cert',
+            'ca_cert',
+            'CA certificate (PEM)',
+            'textarea',
+            'The CA that signed the server\'s certificate, or its own self-signed certificate.',
+            false
+        );
         $h .= "</fieldset>\n";
         $h .= "</details>\n";
 
@@ -254,9 +292,12 @@ HTML;
         ?array $options = null,
     ): string {
         $describedBy = ($hint !== null ? "$id-hint " : '') . "$id-error";
-        $attrs = 'id="' . self::e($id) . '" name="' . self::e($name) . '" aria-describedby="' . self::e($describedBy) . '"'
+        $attrs = 'id="' . self::e($id) . '" name="' . self::e($name) . '"'
+            . ' aria-describedby="' . self::e($describedBy) . '"'
             . ($required ? ' data-required="1"' : '');
-        $hintAndError = ($hint !== null ? '<p class="pdz-hint" id="' . self::e("$id-hint") . '">' . self::e($hint) . "</p>\n" : '')
+        $hintAndError = ($hint !== null
+                ? '<p class="pdz-hint" id="' . self::e("$id-hint") . '">' . self::e($hint) . "</p>\n"
+                : '')
             . '<p class="pdz-field-error" id="' . self::e("$id-error") . '" hidden></p>' . "\n";
         if ($kind === 'flag') {
             return '<div class="pdz-field pdz-check">' . "\n"
@@ -267,19 +308,23 @@ HTML;
         }
         $choices = '';
         foreach ($options ?? [] as $option) {
-            $choices .= '<option value="' . self::e($option) . '"' . ($option === $default ? ' selected' : '') . '>' . self::e($option) . "</option>\n";
+            $choices .= '<option value="' . self::e($option) . '"' . ($option === $default ? ' selected' : '') . '>'
+                . self::e($option) . "</option>\n";
         }
         $input = match ($kind) {
             'choice' => '<select ' . $attrs . ">\n" . $choices . '</select>',
             // new-password: a browser must not fill a saved login into a provider's secret.
-            'secret' => '<input ' . $attrs . ' type="password" autocomplete="new-password" data-secret="1" spellcheck="false">',
-            'url' => '<input ' . $attrs . ' type="text" inputmode="url" autocomplete="off" spellcheck="false" data-url="1">',
+            'secret' => '<input ' . $attrs
+                . ' type="password" autocomplete="new-password" data-secret="1" spellcheck="false">',
+            'url' => '<input ' . $attrs
+                . ' type="text" inputmode="url" autocomplete="off" spellcheck="false" data-url="1">',
             'number' => '<input ' . $attrs . ' type="text" inputmode="numeric" autocomplete="off">',
             'textarea' => '<textarea ' . $attrs . ' rows="4" spellcheck="false"></textarea>',
             default => '<input ' . $attrs . ' type="text" autocomplete="off" spellcheck="false">',
         };
         return '<div class="pdz-field">' . "\n"
-            . '<label for="' . self::e($id) . '">' . self::e($label) . ($required ? ' <span class="pdz-req" aria-hidden="true">*</span>' : '') . "</label>\n"
+            . '<label for="' . self::e($id) . '">' . self::e($label)
+            . ($required ? ' <span class="pdz-req" aria-hidden="true">*</span>' : '') . "</label>\n"
             . $input . "\n"
             . $hintAndError
             . "</div>\n";

@@ -33,7 +33,8 @@ final class Addon
     {
         return [
             'name' => 'puq_dns',
-            'description' => 'Keeps DNS in step with your VMs: A/AAAA and PTR records on Cloudflare, PowerDNS and HestiaCP follow every deploy, package change and terminate.',
+            'description' => 'Keeps DNS in step with your VMs: A/AAAA and PTR records on Cloudflare, PowerDNS'
+                . ' and HestiaCP follow every deploy, package change and terminate.',
             'version' => self::VERSION,
             'author' => 'puqcloud',
             'language' => 'english',
@@ -60,7 +61,8 @@ final class Addon
         }
         return [
             'status' => 'success',
-            'description' => 'puq_dns is active. Save its settings (server modules, main domain), then add your DNS zones under Addons → puq_dns.',
+            'description' => 'puq_dns is active. Save its settings (server modules, main domain),'
+                . ' then add your DNS zones under Addons → puq_dns.',
         ];
     }
 
@@ -75,10 +77,17 @@ final class Addon
         try {
             $pdo = self::pdo();
             if (!Settings::load($pdo)->deleteDataOnDeactivate()) {
-                return ['status' => 'success', 'description' => 'puq_dns is deactivated; its zones, VMs and log are kept for when it is activated again.'];
+                return [
+                    'status' => 'success',
+                    'description' => 'puq_dns is deactivated;'
+                        . ' its zones, VMs and log are kept for when it is activated again.',
+                ];
             }
             Schema::uninstall($pdo);
-            return ['status' => 'success', 'description' => 'puq_dns is deactivated and its zones, VMs and log are deleted.'];
+            return [
+                'status' => 'success',
+                'description' => 'puq_dns is deactivated and its zones, VMs and log are deleted.',
+            ];
         } catch (\Throwable $e) {
             return ['status' => 'error', 'description' => 'puq_dns could not be deactivated: ' . $e->getMessage()];
         }
@@ -118,7 +127,10 @@ final class Addon
     /** puq_dns_sidebar($vars): a link per tab. */
     public static function sidebar(array $vars): string
     {
-        return (new AdminPage(self::pdo(), (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_dns')))->sidebar();
+        return (new AdminPage(
+            self::pdo(),
+            (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_dns')
+        ))->sidebar();
     }
 
     /** The service in WHMCS, with the addon's settings. */
@@ -170,8 +182,10 @@ final class Addon
             return sprintf('puq_dns needs PHP %s or newer; WHMCS runs on PHP %s.', self::PHP_MIN, PHP_VERSION);
         }
         if (!extension_loaded('puq_dns')) {
-            return 'The puq_dns PHP extension is not loaded in the PHP that runs WHMCS (PHP ' . PHP_VERSION . ', php.ini: ' . (php_ini_loaded_file() ?: 'none') . '). '
-                . 'Copy libpuq_dns.so into ' . ini_get('extension_dir') . ', add the line "extension=puq_dns" to that PHP\'s php.ini '
+            return 'The puq_dns PHP extension is not loaded in the PHP that runs WHMCS'
+                . ' (PHP ' . PHP_VERSION . ', php.ini: ' . (php_ini_loaded_file() ?: 'none') . '). '
+                . 'Copy libpuq_dns.so into ' . ini_get('extension_dir')
+                . ', add the line "extension=puq_dns" to that PHP\'s php.ini '
                 . '(and to the one your WHMCS cron uses), restart PHP-FPM or the web server, then activate again.';
         }
         return null;

@@ -50,8 +50,10 @@ final class AdminPage
         $zone = $response->body['zone'] ?? null;
         $done = match (true) {
             $response->status >= 300 => null,
-            ($body['action'] ?? $query['action'] ?? null) === 'create' && is_array($zone) => "DNS zone {$zone['id']} ({$zone['zone']}, {$zone['type']}) added",
-            ($body['action'] ?? $query['action'] ?? null) === 'edit' && is_array($zone) => "DNS zone {$zone['id']} ({$zone['zone']}, {$zone['type']}) saved",
+            ($body['action'] ?? $query['action'] ?? null) === 'create' && is_array($zone)
+                => "DNS zone {$zone['id']} ({$zone['zone']}, {$zone['type']}) added",
+            ($body['action'] ?? $query['action'] ?? null) === 'edit' && is_array($zone)
+                => "DNS zone {$zone['id']} ({$zone['zone']}, {$zone['type']}) saved",
             isset($response->body['deleted']) => "DNS zone {$response->body['deleted']} deleted",
             default => null,
         };
@@ -152,7 +154,12 @@ final class AdminPage
             $drifted === [] ? 'success' : 'warning',
             $drifted === []
                 ? sprintf('Checked %d VM(s): every record is as it should be.', count($checks))
-                : sprintf('Checked %d VM(s): %d drifted or could not be read (%s); Set DNS records repairs them.', count($checks), count($drifted), implode(', ', $drifted)),
+                : sprintf(
+                    'Checked %d VM(s): %d drifted or could not be read (%s); Set DNS records repairs them.',
+                    count($checks),
+                    count($drifted),
+                    implode(', ', $drifted)
+                ),
         ), $checks];
     }
 
@@ -199,7 +206,8 @@ final class AdminPage
                 . '<input type="hidden" name="puq_dns_action" value="adopt-queue">'
                 . '<input type="hidden" name="services" value="' . self::e(implode(',', $wrong)) . '">'
                 . '<button type="submit" class="btn btn-primary">Queue these ' . count($wrong) . ' service(s)</button> '
-                . '<span>services ' . self::e(implode(', ', $wrong)) . '; the next cron run writes their records</span></form>';
+                . '<span>services ' . self::e(implode(', ', $wrong)) . '; the next cron run writes their records</span>'
+                . '</form>';
         }
         return $h . "</div>\n";
     }
@@ -217,7 +225,10 @@ final class AdminPage
             }
         }
         self::activity('puq_dns: adopted ' . count($queued) . ' existing service(s) into the Set DNS records queue');
-        return self::alert('success', sprintf('%d service(s) queued: the next cron run sets their DNS records.', count($queued)));
+        return self::alert(
+            'success',
+            sprintf('%d service(s) queued: the next cron run sets their DNS records.', count($queued))
+        );
     }
 
     private function tabs(string $active): string
@@ -225,7 +236,8 @@ final class AdminPage
         $h = '<ul class="nav nav-tabs admin-tabs" role="tablist">';
         foreach (self::TABS as $tab => $label) {
             $h .= '<li' . ($tab === $active ? ' class="active"' : '') . '><a href="'
-                . self::e($this->moduleLink . '&tab=' . $tab) . '"' . ($tab === $active ? ' aria-current="page"' : '') . '>'
+                . self::e($this->moduleLink . '&tab=' . $tab) . '"'
+                . ($tab === $active ? ' aria-current="page"' : '') . '>'
                 . self::e($label) . '</a></li>';
         }
         return $h . "</ul>\n";
@@ -234,20 +246,39 @@ final class AdminPage
     /** @param array<int, string> $checks the drift of the VMs just checked */
     private function vms(string $csrfToken, array $checks): string
     {
-        $form = fn (string $action, string $label, array $fields = [], string $class = 'btn btn-default btn-sm'): string => '<form method="post" class="puq-dns-inline" action="' . self::e($this->moduleLink . '&tab=vms') . '">'
-            . '<input type="hidden" name="token" value="' . self::e($csrfToken) . '"><input type="hidden" name="puq_dns_action" value="' . self::e($action) . '">'
-            . implode('', array_map(static fn (string $k, string $v): string => '<input type="hidden" name="' . self::e($k) . '" value="' . self::e($v) . '">', array_keys($fields), $fields))
+        $form = fn (
+            string $action,
+            string $label,
+            array $fields = [],
+            string $class = 'btn btn-default btn-sm'
+        ): string => '<form method="post" class="puq-dns-inline"'
+            . ' action="' . self::e($this->moduleLink . '&tab=vms') . '">'
+            . '<input type="hidden" name="token" value="' . self::e($csrfToken) . '">'
+            . '<input type="hidden" name="puq_dns_action" value="' . self::e($action) . '">'
+            . implode('', array_map(
+                static fn (string $k, string $v): string
+                    => '<input type="hidden" name="' . self::e($k) . '" value="' . self::e($v) . '">',
+                array_keys($fields),
+                $fields
+            ))
             . '<button type="submit" class="' . $class . '">' . self::e($label) . '</button></form>';
-        $h = '<p class="puq-dns-actions">' . $form('adopt', 'Adopt existing services', [], 'btn btn-primary btn-sm') . ' ' . $form('check', 'Check all', ['vm' => 'all']) . "</p>\n";
+        $h = '<p class="puq-dns-actions">' . $form('adopt', 'Adopt existing services', [], 'btn btn-primary btn-sm')
+            . ' ' . $form('check', 'Check all', ['vm' => 'all']) . "</p>\n";
         $rows = (new VmStore($this->pdo))->all();
         if ($rows === []) {
-            return $h . '<p class="puq-dns-empty">No VM has DNS records from puq_dns yet. They appear here as services of the chosen server modules are created, or adopted.</p>' . "\n";
+            return $h . '<p class="puq-dns-empty">No VM has DNS records from puq_dns yet.'
+                . ' They appear here as services of the chosen server modules are created, or adopted.</p>' . "\n";
         }
-        $h .= '<table class="table table-striped puq-dns-vms"><thead><tr><th>Service</th><th>FQDN</th><th>Addresses</th><th>Status</th><th>Last written (UTC)</th><th></th></tr></thead><tbody>';
+        $h .= '<table class="table table-striped puq-dns-vms">'
+            . '<thead><tr><th>Service</th><th>FQDN</th><th>Addresses</th><th>Status</th><th>Last written (UTC)</th>'
+            . '<th></th></tr></thead><tbody>';
         foreach ($rows as $row) {
             $vm = $row['vm'];
             $ips = is_array($vm['ips'])
-                ? implode(', ', array_map(static fn ($ip): string => is_array($ip) ? (string) ($ip['ip'] ?? '') : (string) $ip, $vm['ips']))
+                ? implode(', ', array_map(
+                    static fn ($ip): string => is_array($ip) ? (string) ($ip['ip'] ?? '') : (string) $ip,
+                    $vm['ips']
+                ))
                 : 'unreadable';
             $id = (int) $vm['id'];
             $status = match (true) {
@@ -259,8 +290,10 @@ final class AdminPage
                 default => 'synced',
             };
             $h .= '<tr data-vm="' . $id . '"><td>' . $id . '</td><td>' . self::e(VmStore::fqdnOf($vm)) . '</td><td>'
-                . self::e($ips) . '</td><td class="puq-dns-status">' . self::e($status) . '</td><td>' . self::e($row['synced_at'] ?? '-') . '</td><td>'
-                . $form('check', 'Check', ['vm' => (string) $id]) . ' ' . $form('queue', 'Set DNS records', ['vm' => (string) $id]) . '</td></tr>';
+                . self::e($ips) . '</td><td class="puq-dns-status">' . self::e($status) . '</td>'
+                . '<td>' . self::e($row['synced_at'] ?? '-') . '</td><td>'
+                . $form('check', 'Check', ['vm' => (string) $id])
+                . ' ' . $form('queue', 'Set DNS records', ['vm' => (string) $id]) . '</td></tr>';
         }
         return $h . "</tbody></table>\n";
     }
@@ -269,15 +302,19 @@ final class AdminPage
     {
         $vm = is_string($query['vm'] ?? null) && ctype_digit($query['vm']) ? (int) $query['vm'] : null;
         $entries = (new TableModuleLog($this->pdo))->recent(200, $vm);
-        $h = '<form method="get" class="form-inline puq-dns-log-filter"><input type="hidden" name="module" value="puq_dns"><input type="hidden" name="tab" value="log">'
-            . '<label>VM <input type="text" name="vm" size="8" class="form-control input-sm" value="' . ($vm ?? '') . '"></label> '
+        $h = '<form method="get" class="form-inline puq-dns-log-filter">'
+            . '<input type="hidden" name="module" value="puq_dns"><input type="hidden" name="tab" value="log">'
+            . '<label>VM <input type="text" name="vm" size="8" class="form-control input-sm"'
+            . ' value="' . ($vm ?? '') . '"></label> '
             . '<button type="submit" class="btn btn-default btn-sm">Filter</button></form>';
         if ($entries === []) {
             return $h . '<p class="puq-dns-empty">Nothing logged' . ($vm === null ? '' : " for VM $vm") . ".</p>\n";
         }
-        $h .= '<table class="table table-condensed puq-dns-log"><thead><tr><th>Time (UTC)</th><th>Level</th><th>Action</th><th>VM</th><th>Message</th></tr></thead><tbody>';
+        $h .= '<table class="table table-condensed puq-dns-log"><thead><tr><th>Time (UTC)</th><th>Level</th>'
+            . '<th>Action</th><th>VM</th><th>Message</th></tr></thead><tbody>';
         foreach ($entries as $entry) {
-            $h .= '<tr><td>' . self::e($entry['created_at']) . '</td><td>' . self::e($entry['level']) . '</td><td>' . self::e($entry['action'])
+            $h .= '<tr><td>' . self::e($entry['created_at']) . '</td><td>' . self::e($entry['level'])
+                . '</td><td>' . self::e($entry['action'])
                 . '</td><td>' . ($entry['vm_id'] ?? '') . '</td><td>' . self::e($entry['message']) . '</td></tr>';
         }
         return $h . "</tbody></table>\n";
@@ -287,22 +324,29 @@ final class AdminPage
     {
         $ini = self::e(php_ini_loaded_file() ?: 'the php.ini of this PHP');
         $h = '<div class="puq-dns-help">';
-        $h .= '<h3>The extension</h3><p>puq_dns runs in the PHP extension of the same name. Put <code>extension=puq_dns</code> in ' . $ini
+        $h .= '<h3>The extension</h3><p>puq_dns runs in the PHP extension of the same name.'
+            . ' Put <code>extension=puq_dns</code> in ' . $ini
             . ' and in the php.ini of the PHP that runs the WHMCS cron, then restart PHP-FPM or the web server. '
-            . (extension_loaded('puq_dns') ? 'It is loaded here (version ' . self::e((string) phpversion('puq_dns')) . ').' : '<strong>It is not loaded here.</strong>') . '</p>';
+            . (extension_loaded('puq_dns')
+                ? 'It is loaded here (version ' . self::e((string) phpversion('puq_dns')) . ').'
+                : '<strong>It is not loaded here.</strong>')
+            . '</p>';
         $h .= '<h3>PowerDNS</h3><p>The zone\'s server needs its HTTP API on, in <code>pdns.conf</code>:</p>'
-            . "<pre>api=yes\napi-key=&lt;your-key-here&gt;\nwebserver=yes\nwebserver-address=0.0.0.0\nwebserver-allow-from=&lt;the WHMCS server's address&gt;</pre>";
+            . "<pre>api=yes\napi-key=&lt;your-key-here&gt;\nwebserver=yes\nwebserver-address=0.0.0.0\n"
+            . "webserver-allow-from=&lt;the WHMCS server's address&gt;</pre>";
         $h .= '<h3>Settings</h3><dl>';
         foreach (Settings::FIELDS as $field) {
             $h .= '<dt>' . self::e($field['FriendlyName']) . '</dt><dd>' . self::e($field['Description']) . '</dd>';
         }
-        $h .= '</dl><p>The "Set DNS records" queue runs with every WHMCS cron run (AfterCronJob); no cron line of its own is needed.</p></div>';
+        $h .= '</dl><p>The "Set DNS records" queue runs with every WHMCS cron run (AfterCronJob);'
+            . ' no cron line of its own is needed.</p></div>';
         return $h . "\n";
     }
 
     private static function alert(string $kind, string $text): string
     {
-        return '<div class="alert alert-' . $kind . '" role="' . ($kind === 'danger' ? 'alert' : 'status') . '">' . self::e($text) . "</div>\n";
+        return '<div class="alert alert-' . $kind . '" role="' . ($kind === 'danger' ? 'alert' : 'status') . '">'
+            . self::e($text) . "</div>\n";
     }
 
     /** An activity-log line for an admin's action. */

@@ -102,7 +102,12 @@ final class Hooks
             $work($db);
         } catch (\Throwable $e) {
             try {
-                self::problem($db ?? $pdo(), $action, 'the puq_dns hook did not run: ' . get_class($e) . ': ' . $e->getMessage(), null);
+                self::problem(
+                    $db ?? $pdo(),
+                    $action,
+                    'the puq_dns hook did not run: ' . get_class($e) . ': ' . $e->getMessage(),
+                    null
+                );
             } catch (\Throwable) {
                 error_log('puq_dns hook: ' . get_class($e) . ': ' . $e->getMessage());
             }

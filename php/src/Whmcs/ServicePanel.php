@@ -47,7 +47,10 @@ final class ServicePanel
         try {
             $vm = (new ServiceVm($this->pdo, $settings))->of($serviceId);
         } catch (ServiceVmException $e) {
-            return ['DNS' => '<div class="puq-dns-panel"><p class="text-danger">' . self::e($e->getMessage()) . '</p></div>'];
+            return [
+                'DNS' => '<div class="puq-dns-panel"><p class="text-danger">' . self::e($e->getMessage())
+                    . '</p></div>',
+            ];
         }
         if ($vm === null) {
             return [];
@@ -64,7 +67,8 @@ final class ServicePanel
         $h .= $this->addresses($normal['addresses']);
         $h .= $planned;
         $h .= $this->lastSync($vms, $serviceId);
-        $h .= '<button type="submit" name="' . self::BUTTON . '" value="1" class="btn btn-default btn-sm">Set DNS records</button>'
+        $h .= '<button type="submit" name="' . self::BUTTON . '" value="1" class="btn btn-default btn-sm">'
+            . 'Set DNS records</button>'
             . ' <span class="text-muted">saves the service and queues its DNS; the next cron run writes it</span>';
         return ['DNS' => $h . '</div>'];
     }
@@ -108,9 +112,11 @@ final class ServicePanel
         if ($addresses === []) {
             return '<p class="text-muted">No addresses (Dedicated IP, Assigned IPs).</p>';
         }
-        $h = '<table class="table table-condensed puq-dns-addresses"><thead><tr><th>Address</th><th>Reverse name</th><th>PTR</th></tr></thead><tbody>';
+        $h = '<table class="table table-condensed puq-dns-addresses">'
+            . '<thead><tr><th>Address</th><th>Reverse name</th><th>PTR</th></tr></thead><tbody>';
         foreach ($addresses as $a) {
-            $h .= '<tr><td>' . self::e($a['ip']) . '</td><td>' . self::e($a['reverse_name']) . '</td><td>' . self::e($a['ptr']) . '</td></tr>';
+            $h .= '<tr><td>' . self::e($a['ip']) . '</td><td>' . self::e($a['reverse_name'])
+                . '</td><td>' . self::e($a['ptr']) . '</td></tr>';
         }
         return $h . '</tbody></table>';
     }
@@ -131,7 +137,8 @@ final class ServicePanel
         if ($plan['operations'] === []) {
             return ['<p class="text-muted">No zone takes these names.</p>', 'right'];
         }
-        $h = '<table class="table table-condensed puq-dns-plan"><thead><tr><th>Zone</th><th>Record</th><th>Now</th></tr></thead><tbody>';
+        $h = '<table class="table table-condensed puq-dns-plan">'
+            . '<thead><tr><th>Zone</th><th>Record</th><th>Now</th></tr></thead><tbody>';
         foreach ($plan['operations'] as $op) {
             $state = match (true) {
                 $op['status'] === 'error' => 'cannot tell: ' . (string) $op['error'],
@@ -139,8 +146,10 @@ final class ServicePanel
                 $op['op'] === 'create' => 'missing',
                 default => 'stale: to be deleted',
             };
-            $h .= '<tr class="puq-dns-' . ($op['status'] === 'error' ? 'error' : $op['op']) . '"><td>' . self::e((string) $op['zone'])
-                . '</td><td>' . self::e("{$op['name']} {$op['rrtype']} {$op['content']}") . '</td><td>' . self::e($state) . '</td></tr>';
+            $h .= '<tr class="puq-dns-' . ($op['status'] === 'error' ? 'error' : $op['op']) . '">'
+                . '<td>' . self::e((string) $op['zone']) . '</td>'
+                . '<td>' . self::e("{$op['name']} {$op['rrtype']} {$op['content']}") . '</td>'
+                . '<td>' . self::e($state) . '</td></tr>';
         }
         return [$h . '</tbody></table>', DnsService::driftOf($plan)];
     }
@@ -148,7 +157,9 @@ final class ServicePanel
     private function lastSync(VmStore $vms, int $id): string
     {
         $written = $vms->describe($id)['synced_at'] ?? null;
-        $h = $written === null ? '' : '<p class="puq-dns-synced-at">Records last written ' . self::e($written) . ' UTC.</p>';
+        $h = $written === null
+            ? ''
+            : '<p class="puq-dns-synced-at">Records last written ' . self::e($written) . ' UTC.</p>';
         $entries = (new TableModuleLog($this->pdo))->recent(5, $id);
         if ($entries === []) {
             return $h;

@@ -49,7 +49,11 @@ final class ServiceVm
         try {
             VmStore::check($vm);
         } catch (InvalidVmException $e) {
-            throw new ServiceVmException($this->label($service) . ': ' . $e->getMessage() . $this->whence($e->getMessage()), 0, $e);
+            throw new ServiceVmException(
+                $this->label($service) . ': ' . $e->getMessage() . $this->whence($e->getMessage()),
+                0,
+                $e
+            );
         }
         return $vm;
     }
@@ -124,21 +128,32 @@ final class ServiceVm
             case 'custom_field':
                 $field = $this->settings->get('name_field');
                 if (!array_key_exists($field, $fields)) {
-                    throw new ServiceVmException($this->label($service) . ": the product has no custom field \"$field\" (setting Name custom field)");
+                    throw new ServiceVmException(
+                        $this->label($service) . ": the product has no custom field \"$field\""
+                        . ' (setting Name custom field)'
+                    );
                 }
                 if (trim($fields[$field]) === '') {
-                    throw new ServiceVmException($this->label($service) . ": the custom field \"$field\" is empty, so the VM has no internal name");
+                    throw new ServiceVmException(
+                        $this->label($service) . ": the custom field \"$field\" is empty,"
+                        . ' so the VM has no internal name'
+                    );
                 }
                 return trim($fields[$field]);
             case 'domain':
                 if (trim((string) $service['domain']) === '') {
-                    throw new ServiceVmException($this->label($service) . ": the service's domain is empty, so the VM has no internal name (setting Internal name from)");
+                    throw new ServiceVmException(
+                        $this->label($service) . ": the service's domain is empty, so the VM has no internal name"
+                        . ' (setting Internal name from)'
+                    );
                 }
                 return trim((string) $service['domain']);
             case 'pattern':
                 return $this->expand($this->settings->get('name_pattern'), $service, $fields);
             default:
-                throw new ServiceVmException("the setting Internal name from is \"$source\"; choose pattern, custom_field or domain");
+                throw new ServiceVmException(
+                    "the setting Internal name from is \"$source\"; choose pattern, custom_field or domain"
+                );
         }
     }
 
@@ -154,21 +169,33 @@ final class ServiceVm
             'domain' => trim((string) $service['domain']),
             'regdate' => (string) $regdate,
         ];
-        $name = preg_replace_callback('/\{([a-z]+)(?::([^}]*))?\}/', function (array $m) use ($values, $fields, $service): string {
-            if ($m[1] === 'customfield') {
-                $field = trim($m[2] ?? '');
-                if (!array_key_exists($field, $fields)) {
-                    throw new ServiceVmException($this->label($service) . ": the name pattern uses the custom field \"$field\", which the product does not have");
+        $name = preg_replace_callback(
+            '/\{([a-z]+)(?::([^}]*))?\}/',
+            function (array $m) use ($values, $fields, $service): string {
+                if ($m[1] === 'customfield') {
+                    $field = trim($m[2] ?? '');
+                    if (!array_key_exists($field, $fields)) {
+                        throw new ServiceVmException(
+                            $this->label($service)
+                            . ": the name pattern uses the custom field \"$field\", which the product does not have"
+                        );
+                    }
+                    return trim($fields[$field]);
                 }
-                return trim($fields[$field]);
-            }
-            if (!isset($values[$m[1]])) {
-                throw new ServiceVmException("the name pattern has {{$m[1]}}; use {serviceid}, {userid}, {pid}, {username}, {domain}, {regdate} or {customfield:NAME}");
-            }
-            return $values[$m[1]];
-        }, $pattern);
+                if (!isset($values[$m[1]])) {
+                    throw new ServiceVmException(
+                        "the name pattern has {{$m[1]}};"
+                        . ' use {serviceid}, {userid}, {pid}, {username}, {domain}, {regdate} or {customfield:NAME}'
+                    );
+                }
+                return $values[$m[1]];
+            },
+            $pattern
+        );
         if (trim((string) $name) === '') {
-            throw new ServiceVmException($this->label($service) . ": the name pattern \"$pattern\" gives an empty name");
+            throw new ServiceVmException(
+                $this->label($service) . ": the name pattern \"$pattern\" gives an empty name"
+            );
         }
         return trim((string) $name);
     }
@@ -181,11 +208,15 @@ final class ServiceVm
         }
         $option = $this->settings->get('main_domain_option');
         if ($option === '') {
-            throw new ServiceVmException('no main domain: set Main domain, or Main domain product setting, in the puq_dns addon settings');
+            throw new ServiceVmException(
+                'no main domain: set Main domain, or Main domain product setting, in the puq_dns addon settings'
+            );
         }
         $value = trim((string) ($service["configoption$option"] ?? ''));
         if ($value === '') {
-            throw new ServiceVmException($this->label($service) . ": the product's configoption$option (its main domain) is empty");
+            throw new ServiceVmException(
+                $this->label($service) . ": the product's configoption$option (its main domain) is empty"
+            );
         }
         return $value;
     }
@@ -200,10 +231,14 @@ final class ServiceVm
     private function ips(array $service, array $fields): array
     {
         $text = (string) $service['dedicatedip'] . "\n" . (string) $service['assignedips'];
-        $addresses = array_values(array_unique(array_filter(array_map('trim', preg_split('/[\r\n,;]+/', $text) ?: []))));
+        $addresses = array_values(array_unique(array_filter(
+            array_map('trim', preg_split('/[\r\n,;]+/', $text) ?: [])
+        )));
         $reverse = $this->clientReverse($fields);
         return array_map(
-            static fn (string $ip): string|array => isset($reverse[$ip]) ? ['ip' => $ip, 'reverse' => $reverse[$ip]] : $ip,
+            static fn (string $ip): string|array => isset($reverse[$ip])
+                ? ['ip' => $ip, 'reverse' => $reverse[$ip]]
+                : $ip,
             $addresses,
         );
     }
@@ -249,7 +284,8 @@ final class ServiceVm
             $m[1] === 'domain' => $this->settings->get('main_domain') !== ''
                 ? ' (the main domain is the addon setting Main domain)'
                 : ' (the main domain is the product\'s configoption' . $this->settings->get('main_domain_option') . ')',
-            str_ends_with($m[1], '.reverse') => ' (the reverse name is from the custom field "' . $this->settings->get('rdns_field') . '")',
+            str_ends_with($m[1], '.reverse') => ' (the reverse name is from the custom field "'
+                . $this->settings->get('rdns_field') . '")',
             default => ' (the addresses are the service\'s Dedicated IP and Assigned IPs)',
         };
     }

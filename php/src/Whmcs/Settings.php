@@ -24,7 +24,8 @@ final class Settings
             'Type' => 'text',
             'Size' => '40',
             'Default' => 'puqProxmoxKVM',
-            'Description' => 'Services of these server modules (comma-separated) get DNS records; every other service is left alone',
+            'Description' => 'Services of these server modules (comma-separated) get DNS records;'
+                . ' every other service is left alone',
         ],
         'name_source' => [
             'FriendlyName' => 'Internal name from',
@@ -35,14 +36,16 @@ final class Settings
                 'domain' => "The service's domain field",
             ],
             'Default' => 'pattern',
-            'Description' => 'Where the VM\'s internal name comes from; the FQDN is the name, a dot and the main domain',
+            'Description' => 'Where the VM\'s internal name comes from;'
+                . ' the FQDN is the name, a dot and the main domain',
         ],
         'name_pattern' => [
             'FriendlyName' => 'Name pattern',
             'Type' => 'text',
             'Size' => '40',
             'Default' => '{serviceid}',
-            'Description' => 'With a pattern: {serviceid}, {userid}, {pid}, {username}, {domain}, {regdate} (YYYYMMDD) and {customfield:NAME}',
+            'Description' => 'With a pattern: {serviceid}, {userid}, {pid}, {username}, {domain},'
+                . ' {regdate} (YYYYMMDD) and {customfield:NAME}',
         ],
         'name_field' => [
             'FriendlyName' => 'Name custom field',
@@ -56,7 +59,8 @@ final class Settings
             'Type' => 'text',
             'Size' => '30',
             'Default' => '',
-            'Description' => 'The domain the VMs are named under, e.g. puqcloud.com; empty: the product module setting below',
+            'Description' => 'The domain the VMs are named under, e.g. puqcloud.com;'
+                . ' empty: the product module setting below',
         ],
         'main_domain_option' => [
             'FriendlyName' => 'Main domain product setting',
@@ -71,21 +75,24 @@ final class Settings
                 '21' => 'configoption21', '22' => 'configoption22', '23' => 'configoption23', '24' => 'configoption24',
             ],
             'Default' => '',
-            'Description' => 'The product\'s module setting that holds its main domain (Module Settings → Integrations → Main domain), used when Main domain above is empty',
+            'Description' => 'The product\'s module setting that holds its main domain'
+                . ' (Module Settings → Integrations → Main domain), used when Main domain above is empty',
         ],
         'rdns_field' => [
             'FriendlyName' => 'Client rDNS custom field',
             'Type' => 'text',
             'Size' => '25',
             'Default' => '',
-            'Description' => 'Optional: a product custom field with the client\'s own reverse names, one "IP name" per line',
+            'Description' => 'Optional: a product custom field with the client\'s own reverse names,'
+                . ' one "IP name" per line',
         ],
         'timeout' => [
             'FriendlyName' => 'Provider timeout',
             'Type' => 'text',
             'Size' => '5',
             'Default' => '10',
-            'Description' => 'Seconds one provider request may take; a provisioning step waits at most about timeout × (retries + 1) per zone',
+            'Description' => 'Seconds one provider request may take;'
+                . ' a provisioning step waits at most about timeout × (retries + 1) per zone',
         ],
         'retries' => [
             'FriendlyName' => 'Retries',
@@ -98,7 +105,8 @@ final class Settings
             'FriendlyName' => 'Delete data on deactivate',
             'Type' => 'yesno',
             'Default' => '',
-            'Description' => 'Tick to drop the zones, VMs and log of puq_dns when the addon is deactivated; otherwise they are kept',
+            'Description' => 'Tick to drop the zones, VMs and log of puq_dns when the addon is deactivated;'
+                . ' otherwise they are kept',
         ],
     ];
 
