@@ -35,6 +35,9 @@ step "release build"
 cargo build --release --quiet
 so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
 
+step "install into throwaway directories and uninstall (tests/install/test.sh)"
+PUQ_DNS_SO="$so" tests/install/test.sh
+
 step "PHP tests (PHPUnit) against $so"
 PUQ_DNS_SO="$so" php -d "extension=$so" /usr/bin/phpunit -c phpunit.xml.dist
 

@@ -48,6 +48,22 @@ fn runtime() -> Result<&'static Runtime, PhpException> {
     Ok(runtime)
 }
 
+/// Where the runtime stands in this process, for `php --ri puq_dns`.
+pub fn status() -> String {
+    let pid = std::process::id();
+    let slot = RUNTIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match slot.as_ref() {
+        Some(owned) if owned.pid == pid => format!("started (pid {pid})"),
+        Some(owned) => format!(
+            "not started in this process (pid {pid}; started in its parent, pid {})",
+            owned.pid
+        ),
+        None => "not started (it starts on the first sync)".to_owned(),
+    }
+}
+
 /// Runs a future to completion on the PHP thread.
 ///
 /// Refuses to nest: a PHP callback (`on_progress`) that calls back into

@@ -228,4 +228,40 @@ final class ExtensionTest extends TestCase
         $this->assertStringContainsString('puq_dns support => enabled', $out);
         $this->assertStringContainsString('version => ' . Fixtures::cargoVersion(), $out);
     }
+
+    public function testPhpRiShowsTheBuildAndWhereTheRuntimeStands(): void
+    {
+        $so = Fixtures::soPath();
+        $this->assertNotNull($so, 'set PUQ_DNS_SO to the path of libpuq_dns.so');
+        $info = static function (string $code) use ($so): array {
+            $out = (string) shell_exec(sprintf(
+                '%s -n -d extension=%s -r %s 2>&1',
+                escapeshellarg(PHP_BINARY),
+                escapeshellarg($so),
+                escapeshellarg($code . ' (new ReflectionExtension("puq_dns"))->info(); echo "pid ", getmypid();'),
+            ));
+            $rows = [];
+            foreach (explode("\n", $out) as $line) {
+                if (preg_match('/^(.+?) => (.*)$/', $line, $m) === 1) {
+                    $rows[$m[1]] = $m[2];
+                }
+            }
+            preg_match('/^pid (\d+)$/m', $out, $pid);
+            return [$rows, $pid[1] ?? ''];
+        };
+
+        [$idle] = $info('');
+        // The API this PHP loads extensions for, as `php -i` says it.
+        preg_match('/^PHP Extension => (\d+)$/m', (string) shell_exec(escapeshellarg(PHP_BINARY) . ' -n -i'), $api);
+        $zts = PHP_ZTS ? 'ZTS' : 'NTS';
+        $this->assertSame('PHP API ' . ($api[1] ?? '?') . ', ' . $zts, $idle['built for']);
+        $this->assertMatchesRegularExpression('/^rustc \d+\.\d+\.\d+/', $idle['built with']);
+        $this->assertMatchesRegularExpression('/^rustls \d+\.\d+\.\d+$/', $idle['TLS']);
+        $this->assertSame('not started (it starts on the first sync)', $idle['runtime']);
+        $this->assertSame('cloudflare, hestiacp, powerdns, rfc2136', $idle['providers']);
+
+        // A sync with no zones still starts the runtime.
+        [$busy, $pid] = $info('(new PuqDns\\DnsSync([]))->resync(["id" => 1, "name" => "x", "domain" => "example.com", "ips" => []]);');
+        $this->assertSame("started (pid {$pid})", $busy['runtime']);
+    }
 }
