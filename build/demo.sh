@@ -19,6 +19,15 @@ so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
 
 work=$(mktemp -d)
 trap 'tests/pdns/server.sh stop "$work/pdns"; tests/bind/server.sh stop "$work/bind"; rm -rf "$work"' EXIT
+
+# Installed as a server install does it (build/install.sh, without the
+# directories given: this PHP's extension_dir and conf.d), but into the work
+# directory, so the demo leaves this machine's PHP as it was; PHP reads the
+# ini from there and loads puq_dns with no -d flag.
+echo "== install the extension (build/install.sh, into $work/php)"
+build/install.sh --so "$so" --extension-dir "$work/php/ext" --ini-dir "$work/php/conf.d" | sed 's/^/   /'
+export PHP_INI_SCAN_DIR=":$work/php/conf.d"
+php -m | grep -x puq_dns
 eval "$(tests/pdns/server.sh start "$work/pdns")"
 echo "== PowerDNS on $PDNS_API_URL (DNS on 127.0.0.1:$PDNS_DNS_PORT)"
 eval "$(tests/bind/server.sh start "$work/bind" 2.0.192.in-addr.arpa)"
@@ -44,7 +53,7 @@ printf '%s' "$PDNS_API_KEY" >"$work/pdns.key"
 printf '%s' "$BIND_KEY_256_SECRET" >"$work/tsig.key"
 vm='{"id": 5551, "name": "5551-1776530141", "domain": "puqcloud.com",
      "ips": ["192.0.2.7", "2001:db8::7", {"ip": "192.0.2.8", "reverse": "mail.example.com"}]}'
-cli=(php -d "extension=$so" php/bin/puq-dns --config "$work/config.php")
+cli=(php php/bin/puq-dns --config "$work/config.php")
 
 echo "== add the zones (the API key and the TSIG secret are read from files, stored encrypted)"
 "${cli[@]}" zones add type=powerdns zone=puqcloud.com server_url="$PDNS_API_URL" api_key=@"$work/pdns.key"
@@ -93,7 +102,7 @@ echo "== the WHMCS addon (in the WHMCS stand-in of tests/whmcs; in a real WHMCS:
 build/addon.sh "$work/whmcs" >/dev/null
 whmcs=(env PUQ_DNS_SIM_DB="$work/whmcs.sqlite" PUQ_DNS_SIM_ROOT="$work/whmcs" PDNS_URL="$PDNS_API_URL" PDNS_KEY="$PDNS_API_KEY"
     BIND_SERVER="127.0.0.1:$BIND_PORT" BIND_KEY_NAME="$BIND_KEY_256_NAME" BIND_KEY_SECRET="$BIND_KEY_256_SECRET"
-    php -d "extension=$so" tests/whmcs/demo.php)
+    php tests/whmcs/demo.php)
 "${whmcs[@]}" setup
 addon_show() {
     printf '%-36s %s\n' "1-20260418.puqcloud.com A" "$(dig_short 1-20260418.puqcloud.com A | tr '\n' ' ')"
