@@ -38,6 +38,9 @@ so="$CARGO_TARGET_DIR/release/libpuq_dns.so"
 step "install into throwaway directories and uninstall (tests/install/test.sh)"
 PUQ_DNS_SO="$so" tests/install/test.sh
 
+step "PIE: the release asset, its install by PIE's rules, and the phpize source build (tests/pie/test.sh --source)"
+PUQ_DNS_SO="$so" PUQ_DNS_PIE_TARGET_DIR="$CARGO_TARGET_DIR/pie-source" tests/pie/test.sh --source
+
 step "PHP tests (PHPUnit) against $so"
 PUQ_DNS_SO="$so" php -d "extension=$so" /usr/bin/phpunit -c phpunit.xml.dist
 
