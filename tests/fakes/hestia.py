@@ -703,6 +703,10 @@ class Handler(BaseHTTPRequestHandler):
                 st["max_concurrent_by_domain"][key] = max(st["max_concurrent_by_domain"].get(key, 0),
                                                           s.inflight[key])
             latency = s.faults["latency_ms"]
+        # A request is in flight until its answer is made, not until it is
+        # sent: the client may send its next request as soon as it has read
+        # the answer, before this thread would get to count this one done.
+        headers = {}
         try:
             if latency:
                 time.sleep(latency / 1000.0)
@@ -713,24 +717,24 @@ class Handler(BaseHTTPRequestHandler):
                     fail["count"] -= 1
                     status = int(fail["status"])
             if failing:
-                return self.send(status, HTML_PAGE.format(s=status, r=REASONS.get(status, "Error")))
-            if path not in API_PATHS:
-                return self.send(404, HTML_PAGE.format(s=404, r="Not Found"))
-            try:
-                status, body = 200, self.answer(data)
-                headers = {}
-            except ApiError as err:
-                status, body = (err.exit_code if err.exit_code >= 100 else http_code(err.exit_code)), err.body()
-                headers = {"Hestia-Exit-Code": err.exit_code}
-                if err.exit_code in (E_PASSWORD, E_FORBIDDEN):
-                    with s.lock:
-                        s.stats["auth_failures"] += 1
-            self.send(status, body, headers=headers)
+                body = HTML_PAGE.format(s=status, r=REASONS.get(status, "Error"))
+            elif path not in API_PATHS:
+                status, body = 404, HTML_PAGE.format(s=404, r="Not Found")
+            else:
+                try:
+                    status, body = 200, self.answer(data)
+                except ApiError as err:
+                    status, body = (err.exit_code if err.exit_code >= 100 else http_code(err.exit_code)), err.body()
+                    headers = {"Hestia-Exit-Code": err.exit_code}
+                    if err.exit_code in (E_PASSWORD, E_FORBIDDEN):
+                        with s.lock:
+                            s.stats["auth_failures"] += 1
         finally:
             with s.lock:
                 s.inflight_total -= 1
                 if key:
                     s.inflight[key] -= 1
+        self.send(status, body, headers=headers)
 
     def answer(self, data):
         """web/api/index.php from 'Get request data' on; returns the body of an HTTP 200."""
