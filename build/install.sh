@@ -8,7 +8,8 @@ set -euo pipefail
 prog=build/install.sh
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 manifest_name=puq_dns.install-manifest
-min_vernum=80100
+# shellcheck source=build/php-lib.sh
+source "$repo/build/php-lib.sh"
 
 usage() {
 	cat <<'EOF'
@@ -45,23 +46,6 @@ Refused: PHP older than 8.1; a php-config and php binary that disagree on versio
 thread safety (ZTS/NTS); a --so built for another API or thread safety; files named
 puq_dns that an earlier install of this script did not write.
 EOF
-}
-
-# ---- messages -------------------------------------------------------------
-
-say() { printf '%s\n' "$*"; }
-warn() { printf '%s: warning: %s\n' "$prog" "$*" >&2; }
-die() {
-	printf '%s: error: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-refuse() {
-	printf '%s: refused: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-usage_error() {
-	printf '%s: %s (see --help)\n' "$prog" "$*" >&2
-	exit 2
 }
 
 # ---- options --------------------------------------------------------------
@@ -175,66 +159,21 @@ trap 'on_exit' EXIT
 
 # ---- facts about one PHP ------------------------------------------------------
 
-# php -i style "Key => value" (first value) from $1.
-info_key() {
-	local key=$1 text=$2 line
-	while IFS= read -r line; do
-		if [[ $line == "$key => "* ]]; then
-			line=${line#"$key => "}
-			printf '%s' "${line%% => *}"
-			return 0
-		fi
-	done <<<"$text"
-	return 1
-}
-
 # Sets pc, php, version, vernum, xy, zts, build_id, ext_dir, ini_path, ini_line,
 # layout, manifest, target for the php-config $1. $2 = install: refuse what
 # cannot take the extension; uninstall: only what finding the manifest needs.
 probe() {
-	pc=$1
 	local mode=$2
-	vernum=$("$pc" --vernum 2>/dev/null) || die "$pc --vernum failed: is it a php-config?"
-	version=$("$pc" --version 2>/dev/null) || die "$pc --version failed: is it a php-config?"
-	[[ $vernum =~ ^[0-9]+$ ]] || die "$pc --vernum printed '$vernum', not a number"
-	xy="$((vernum / 10000)).$((vernum / 100 % 100))"
-	if [[ $mode == install ]] && ((vernum < min_vernum)); then
-		refuse "$pc is PHP $version: puq_dns needs PHP 8.1 or newer"
-	fi
+	if [[ $mode == install ]]; then probe_config "$1"; else probe_config "$1" any; fi
 	ext_dir=${ext_override:-$("$pc" --extension-dir)}
 	[[ -n $ext_dir ]] || die "$pc --extension-dir printed nothing"
 	manifest="$ext_dir/$manifest_name"
-	php=$("$pc" --php-binary 2>/dev/null || true)
 
 	if [[ $mode == uninstall ]]; then
 		[[ -x $php ]] || php=""
 		return 0
 	fi
-
-	[[ -n $php && -x $php ]] || refuse "$pc names '$php' as its php binary, which is not there: install that PHP's CLI"
-
-	local info
-	info=$(env -u PHP_INI_SCAN_DIR "$php" -n -i 2>&1) || die "$php -n -i failed: $info"
-	local php_version php_ts
-	php_version=$(info_key "PHP Version" "$info") || die "$php -n -i shows no PHP Version"
-	php_ts=$(info_key "Thread Safety" "$info") || die "$php -n -i shows no Thread Safety"
-	build_id=$(info_key "PHP Extension Build" "$info") || die "$php -n -i shows no PHP Extension Build"
-	[[ $php_version == "$version" ]] || refuse "$pc is PHP $version but its php binary $php is PHP $php_version: pass the php-config of that PHP"
-
-	local pc_zts=0 php_zts=0
-	[[ " $("$pc" --configure-options) " =~ \ --enable-(maintainer-)?zts(=yes)?\  ]] && pc_zts=1
-	[[ $php_ts == enabled ]] && php_zts=1
-	if ((pc_zts && !php_zts)); then
-		refuse "ZTS mismatch: $pc is for a thread-safe (ZTS) PHP but its php binary $php is not thread-safe (NTS): build and load the extension with the php-config and php of one PHP build"
-	elif ((!pc_zts && php_zts)); then
-		refuse "ZTS mismatch: $pc is for a non-thread-safe (NTS) PHP but its php binary $php is thread-safe (ZTS): build and load the extension with the php-config and php of one PHP build"
-	fi
-	zts=$php_zts
-
-	local kind=nts
-	((zts)) && kind=zts
-	[[ $(info_key "Debug Build" "$info" || true) == yes ]] && kind="$kind-debug"
-	target="${CARGO_TARGET_DIR:-$repo/target}/php-$xy-$kind"
+	probe_binary
 
 	# The configuration this php really reads (its php.ini and scan dir).
 	local full scan_dir eff_ext_dir
@@ -283,11 +222,6 @@ php_message() {
 	local msg
 	msg=$(sed -e '/^\[PHP Modules\]/,$d' -e '/^[[:space:]]*$/d' <<<"$1")
 	printf '%s' "${msg:-(PHP printed no message)}"
-}
-
-# The PHP extension build ID (API20220829,NTS) compiled into a .so, if found.
-so_build_id() {
-	grep -a -o 'API[0-9]\{8\},N\{0,1\}TS[,a-z]*' -- "$1" | sort -u | head -n 2 || true
 }
 
 sha() { sha256sum -- "$1" | cut -d' ' -f1; }
@@ -424,26 +358,10 @@ preflight() {
 
 # Refuses a .so this PHP cannot load.
 check_so() {
-	local so=$1 ids out
-	ids=$(so_build_id "$so")
-	if [[ -n $ids && $ids != *$'\n'* && $ids != "$build_id" ]]; then
-		refuse "$so was built for PHP extension build $ids but PHP $version ($php) loads $build_id extensions: build it for this PHP (leave out --so)"
-	fi
+	local so=$1 out
+	check_build_id "$so"
 	out=$(env -u PHP_INI_SCAN_DIR "$php" -n -d display_startup_errors=1 -d "extension=$so" -m 2>&1 || true)
 	lists_puq_dns "$out" || die "PHP $version ($php) cannot load $so: $(php_message "$out")"
-}
-
-build() {
-	local cmd=(cargo build --release -p puq_dns --manifest-path "$repo/Cargo.toml")
-	say "build: PHP=$php PHP_CONFIG=$pc CARGO_TARGET_DIR=$target ${cmd[*]}"
-	((dry_run)) && return 0
-	command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs), or build elsewhere and pass --so PATH"
-	# ext-php-rs reads the Zend API, thread safety and debug flag from `$PHP -i`
-	# and the headers from `$PHP_CONFIG --includes`: both must name this PHP.
-	PHP="$php" PHP_CONFIG="$pc" CARGO_TARGET_DIR="$target" "${cmd[@]}" ||
-		die "the build for PHP $version ($pc) failed"
-	so="$target/release/libpuq_dns.so"
-	[[ -f $so ]] || die "the build left no $so"
 }
 
 install_one() {

@@ -8,7 +8,8 @@ set -euo pipefail
 
 prog=build/package.sh
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-min_vernum=80100
+# shellcheck source=build/php-lib.sh
+source "$repo/build/php-lib.sh"
 
 usage() {
 	cat <<'EOF'
@@ -44,21 +45,6 @@ as build/install.sh does. Each .so is loaded by its PHP (php -n -d extension=…
 it is packed. Refused: PHP older than 8.1, a php-config and php binary that disagree on
 version or thread safety, a .so built for another PHP API, thread safety or machine.
 EOF
-}
-
-say() { printf '%s\n' "$*"; }
-warn() { printf '%s: warning: %s\n' "$prog" "$*" >&2; }
-die() {
-	printf '%s: error: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-refuse() {
-	printf '%s: refused: %s\n' "$prog" "$*" >&2
-	exit 1
-}
-usage_error() {
-	printf '%s: %s (see --help)\n' "$prog" "$*" >&2
-	exit 2
 }
 
 # ---- options --------------------------------------------------------------
@@ -129,19 +115,6 @@ out_dir=$(realpath -m "${out_dir:-$repo/target/pie}")
 
 # ---- the package ------------------------------------------------------------
 
-# The first value of "Key => value" in php -i style text.
-info_key() {
-	local key=$1 text=$2 line
-	while IFS= read -r line; do
-		if [[ $line == "$key => "* ]]; then
-			line=${line#"$key => "}
-			printf '%s' "${line%% => *}"
-			return 0
-		fi
-	done <<<"$text"
-	return 1
-}
-
 # The version: [workspace.package] version in Cargo.toml (the crate inherits it).
 cargo_version() {
 	local line section="" v=""
@@ -161,9 +134,9 @@ cargo_version() {
 	printf '%s' "$v"
 }
 
-version=${version_opt:-$(cargo_version)}
-[[ -n $version ]] || die "no version in $repo/Cargo.toml ([workspace.package] version): pass --version"
-[[ $version =~ ^[A-Za-z0-9][A-Za-z0-9.+_-]*$ ]] || die "--version '$version' cannot be part of a file name"
+pkg_version=${version_opt:-$(cargo_version)}
+[[ -n $pkg_version ]] || die "no version in $repo/Cargo.toml ([workspace.package] version): pass --version"
+[[ $pkg_version =~ ^[A-Za-z0-9][A-Za-z0-9.+_-]*$ ]] || die "--version '$pkg_version' cannot be part of a file name"
 
 # The extension name and the php-ext settings PIE reads, from composer.json.
 [[ -f $repo/composer.json ]] || die "no $repo/composer.json"
@@ -236,52 +209,19 @@ so_arch() {
 	esac
 }
 
-# The PHP extension build ID (API20220829,NTS) compiled into a .so, if found.
-so_build_id() {
-	grep -a -o 'API[0-9]\{8\},N\{0,1\}TS[,a-z]*' -- "$1" | sort -u | head -n 2 || true
-}
-
 # The newest glibc symbol version a .so needs (informational).
 so_glibc_needs() {
 	grep -a -o 'GLIBC_[0-9][0-9.]*' -- "$1" | sort -u -V | tail -n 1 || true
 }
 
-# Sets pc, php, version_full, xy, zts, debug, build_id, arch, kind, target for $1.
+# Sets what probe_config and probe_binary do (php-lib.sh), and arch, for $1.
 probe() {
-	pc=$1
-	local vernum
-	vernum=$("$pc" --vernum 2>/dev/null) || die "$pc --vernum failed: is it a php-config?"
-	version_full=$("$pc" --version 2>/dev/null) || die "$pc --version failed: is it a php-config?"
-	[[ $vernum =~ ^[0-9]+$ ]] || die "$pc --vernum printed '$vernum', not a number"
-	xy="$((vernum / 10000)).$((vernum / 100 % 100))"
-	((vernum >= min_vernum)) || refuse "$pc is PHP $version_full: puq_dns needs PHP 8.1 or newer"
-	php=$("$pc" --php-binary 2>/dev/null || true)
-	[[ -n $php && -x $php ]] || refuse "$pc names '$php' as its php binary, which is not there: install that PHP's CLI"
-
-	local info php_version php_ts
-	info=$(env -u PHP_INI_SCAN_DIR "$php" -n -i 2>&1) || die "$php -n -i failed: $info"
-	php_version=$(info_key "PHP Version" "$info") || die "$php -n -i shows no PHP Version"
-	php_ts=$(info_key "Thread Safety" "$info") || die "$php -n -i shows no Thread Safety"
-	build_id=$(info_key "PHP Extension Build" "$info") || die "$php -n -i shows no PHP Extension Build"
-	[[ $php_version == "$version_full" ]] || refuse "$pc is PHP $version_full but its php binary $php is PHP $php_version: pass the php-config of that PHP"
-
-	local pc_zts=0
-	[[ " $("$pc" --configure-options) " =~ \ --enable-(maintainer-)?zts(=yes)?\  ]] && pc_zts=1
-	zts=0
-	[[ $php_ts == enabled ]] && zts=1
-	((pc_zts == zts)) || refuse "ZTS mismatch: $pc and its php binary $php disagree on thread safety: pass the php-config and php of one PHP build"
-	debug=0
-	[[ $(info_key "Debug Build" "$info" || true) == yes ]] && debug=1
-
+	probe_config "$1"
+	probe_binary
 	local machine int_size
 	machine=$(env -u PHP_INI_SCAN_DIR "$php" -n -r 'echo php_uname("m");') || die "$php cannot tell its machine type"
 	int_size=$(env -u PHP_INI_SCAN_DIR "$php" -n -r 'echo PHP_INT_SIZE;') || die "$php cannot tell PHP_INT_SIZE"
 	arch=$(pie_arch "$machine" "$int_size")
-
-	kind=nts
-	((zts)) && kind=zts
-	((debug)) && kind="$kind-debug"
-	target="${CARGO_TARGET_DIR:-$repo/target}/php-$xy-$kind"
 }
 
 # The asset name PIE looks for, for the PHP probe() described (lowercase, as PIE
@@ -290,39 +230,24 @@ asset_name() {
 	local ts=nts dbg=""
 	((zts)) && ts=zts
 	((debug)) && dbg=-debug
-	printf 'php_%s-%s_php%s-%s-linux-%s%s-%s.tgz' "$ext_name" "$version" "$xy" "$arch" "$libc" "$dbg" "$ts" |
+	printf 'php_%s-%s_php%s-%s-linux-%s%s-%s.tgz' "$ext_name" "$pkg_version" "$xy" "$arch" "$libc" "$dbg" "$ts" |
 		tr '[:upper:]' '[:lower:]'
-}
-
-build() {
-	local cmd=(cargo build --release -p puq_dns --manifest-path "$repo/Cargo.toml")
-	say "build: PHP=$php PHP_CONFIG=$pc CARGO_TARGET_DIR=$target ${cmd[*]}"
-	command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs), or build elsewhere and pass --so PATH"
-	# ext-php-rs reads the Zend API, thread safety and debug flag from `$PHP -i`
-	# and the headers from `$PHP_CONFIG --includes`: both must name this PHP.
-	PHP="$php" PHP_CONFIG="$pc" CARGO_TARGET_DIR="$target" "${cmd[@]}" ||
-		die "the build for PHP $version_full ($pc) failed"
-	so="$target/release/libpuq_dns.so"
-	[[ -f $so ]] || die "the build left no $so"
 }
 
 # Refuses a .so that is not for this PHP (API, thread safety, machine, libc) or
 # that this PHP does not load as $ext_name.
 check_so() {
-	local so=$1 ids got out
-	ids=$(so_build_id "$so")
-	if [[ -n $ids && $ids != *$'\n'* && $ids != "$build_id" ]]; then
-		refuse "$so was built for PHP extension build $ids but PHP $version_full ($php) loads $build_id extensions: build it for this PHP (leave out --so)"
-	fi
+	local so=$1 got out
+	check_build_id "$so"
 	got=$(so_arch "$so") || refuse "$so is not an ELF shared object"
-	[[ $got == "$arch" ]] || refuse "$so is for $got but PHP $version_full ($php) runs on $arch"
+	[[ $got == "$arch" ]] || refuse "$so is for $got but PHP $version ($php) runs on $arch"
 	got=$(so_libc "$so")
 	[[ -z $got || $got == "$libc" ]] || refuse "$so links $got but this machine's libc is $libc: pack it where it was built"
 	# shellcheck disable=SC2016 # PHP code: its $ are PHP's
 	out=$(env -u PHP_INI_SCAN_DIR "$php" -n -d display_startup_errors=1 -d "extension=$so" -r \
 		'echo extension_loaded($argv[1]) ? "loaded " . phpversion($argv[1]) : "not loaded", "\n";' "$ext_name" 2>&1 || true)
 	[[ $out == *"loaded "* && $out != *"not loaded"* ]] ||
-		die "PHP $version_full ($php) does not load $so as $ext_name: $out"
+		die "PHP $version ($php) does not load $so as $ext_name: $out"
 }
 
 # Writes the .tgz (EXT.so only, reproducible: fixed owner, mode, mtime) and
@@ -362,7 +287,7 @@ for pc in "${php_configs[@]}"; do
 	for seen in "${made[@]}"; do
 		[[ $seen == "$name" ]] && die "two of the PHPs given are both PHP $xy $kind on $arch: $name would be written twice"
 	done
-	say "PHP $version_full ($pc): $kind, $arch, $libc -> $name"
+	say "PHP $version ($pc): $kind, $arch, $libc -> $name"
 	if ((zts)) && [[ $support_zts != true ]]; then
 		warn "composer.json has php-ext.support-zts false: PIE will not install $name on a thread-safe PHP"
 	elif ((!zts)) && [[ $support_nts != true ]]; then
@@ -381,4 +306,4 @@ for pc in "${php_configs[@]}"; do
 	say "       sha256 $(cut -d' ' -f1 "$out_dir/$name.sha256") in $name.sha256"
 	made+=("$name")
 done
-say "${#made[@]} asset(s) in $out_dir: upload each .tgz and .sha256 to the GitHub release tagged $version"
+say "${#made[@]} asset(s) in $out_dir: upload each .tgz and .sha256 to the GitHub release tagged $pkg_version"
