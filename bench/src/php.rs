@@ -106,6 +106,23 @@ impl Php {
         command
     }
 
+    /// Prints which PHP and which build of the extension a benchmark runs.
+    pub fn announce(&self) {
+        println!(
+            "PHP {} with {} (built {})",
+            self.version,
+            self.extension.display(),
+            self.built
+                .map_or("at an unknown time".to_owned(), httpdate::fmt_http_date)
+        );
+        if let Some(age) = self
+            .built
+            .and_then(|b| SystemTime::now().duration_since(b).ok())
+        {
+            println!("  the extension is {:.0} min old", age.as_secs_f64() / 60.0);
+        }
+    }
+
     /// `php -d extension=… -r ''`, spawn to exit.
     pub fn empty_start(&self) -> Res<Duration> {
         Ok(self.empty_start_measured()?.0)

@@ -9,44 +9,19 @@
 # Prints one "ok - …" line per check; exits non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-repo=$PWD
 install="build/install.sh"
 
-so="${PUQ_DNS_SO:-$repo/target/release/libpuq_dns.so}"
-if [[ ! -f $so ]]; then
-	echo "# $so is missing: cargo build --release"
-	cargo build --release --quiet
-fi
-so=$(realpath "$so")
 real_pc=$(command -v php-config)
-php=$("$real_pc" --php-binary)
-
-tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+# shellcheck source=tests/check-lib.sh
+source tests/check-lib.sh
 unset PUQ_DNS_EXTENSION_DIR PUQ_DNS_INI_DIR PHP_INI_SCAN_DIR
 
-failed=0
-what=""
-# Each check: what="…"; if CONDITION; then pass; else fail; fi
-pass() { echo "ok - $what"; }
-fail() {
-	echo "not ok - $what"
-	show
-	failed=$((failed + 1))
-}
-
-# run EXT SCAN ARGS…: build/install.sh into EXT and SCAN; sets rc, out (stdout), err (stderr).
-run() {
+# install EXT SCAN ARGS…: build/install.sh into EXT and SCAN; sets rc, out, err.
+install_into() {
 	local ext=$1 scan=$2
 	shift 2
-	rc=0
-	PUQ_DNS_EXTENSION_DIR=$ext PUQ_DNS_INI_DIR=$scan "$install" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	out=$(<"$tmp/out")
-	err=$(<"$tmp/err")
+	run env PUQ_DNS_EXTENSION_DIR="$ext" PUQ_DNS_INI_DIR="$scan" "$install" "$@"
 }
-rc=0 out="" err=""
-show() { printf "#   %s\n" "rc=$rc" "${out//$'\n'/$'\n'#   }" "${err//$'\n'/$'\n'#   }"; }
-has() { grep -qF -- "$2" <<<"$1"; }
 empty_dir() { [[ -d $1 && -z $(ls -A -- "$1") ]]; }
 # Names, sizes, modes, mtimes and contents of everything under the dirs.
 snapshot() {
@@ -57,28 +32,24 @@ snapshot() {
 }
 loads() { grep -qx puq_dns <<<"$(PHP_INI_SCAN_DIR=":$1" "$php" -m 2>&1)"; }
 
-if grep -qx puq_dns <<<"$("$php" -m 2>&1)"; then
-	echo "not ok - this machine's PHP already loads puq_dns ($php --ini): the test needs it not to"
-	exit 1
-fi
 
 ext=$tmp/ext
 scan=$tmp/scan
 mkdir "$ext" "$scan"
 
-run "$ext" "$scan" --help
+install_into "$ext" "$scan" --help
 what="--help prints the usage"
 if ((rc == 0)) && has "$out" "Usage: build/install.sh"; then pass; else fail; fi
-run "$ext" "$scan" --bogus
+install_into "$ext" "$scan" --bogus
 what="an unknown argument is a usage error (exit 2)"
 if ((rc == 2)) && has "$err" "unknown argument: --bogus"; then pass; else fail; fi
 
-run "$ext" "$scan" --so "$so" --dry-run
+install_into "$ext" "$scan" --so "$so" --dry-run
 what="--dry-run says what it would do and writes nothing"
 if ((rc == 0)) && has "$out" "would install $so as $ext/puq_dns.so" && has "$out" "dry run: nothing was changed" && empty_dir "$ext" && empty_dir "$scan"; then pass; else fail; fi
 
 # Install.
-run "$ext" "$scan" --so "$so"
+install_into "$ext" "$scan" --so "$so"
 what="install into a throwaway extension dir and scan dir"
 if ((rc == 0)) && has "$out" "puq_dns is installed for PHP"; then pass; else fail; fi
 what="it wrote puq_dns.so (the given .so), its manifest and 20-puq_dns.ini, nothing else"
@@ -96,7 +67,7 @@ if ! grep -qx puq_dns <<<"$("$php" -m 2>&1)"; then pass; else fail; fi
 
 # Idempotent.
 before=$(snapshot "$ext" "$scan")
-run "$ext" "$scan" --so "$so"
+install_into "$ext" "$scan" --so "$so"
 what="installing again succeeds and says nothing changed"
 if ((rc == 0)) && has "$out" "puq_dns is already installed for PHP" && has "$out" "nothing changed"; then pass; else fail; fi
 what="… and leaves the same files (names, modes, mtimes, contents)"
@@ -104,7 +75,7 @@ if [[ $(snapshot "$ext" "$scan") == "$before" ]]; then pass; else fail; fi
 
 # A .so PHP cannot load: PHP's own message, and the install as it was.
 printf 'not an ELF file\n' >"$tmp/bogus.so"
-run "$ext" "$scan" --so "$tmp/bogus.so"
+install_into "$ext" "$scan" --so "$tmp/bogus.so"
 what="a .so PHP cannot load is refused with PHP's message"
 if ((rc == 1)) && has "$err" "cannot load $tmp/bogus.so" && has "$err" "Unable to load dynamic library"; then pass; else fail; fi
 what="… and the installed one is left as it was"
@@ -115,19 +86,19 @@ other_ext=$tmp/other-ext
 other_scan=$tmp/other-scan
 mkdir "$other_ext" "$other_scan"
 cp "$so" "$other_ext/puq_dns.so"
-run "$other_ext" "$other_scan" --so "$so"
+install_into "$other_ext" "$other_scan" --so "$so"
 what="a puq_dns.so it did not write is refused and left alone"
 if ((rc == 1)) && [[ $err == "build/install.sh: refused: $other_ext/puq_dns.so exists but this script did not write it (no $other_ext/puq_dns.install-manifest): remove it first if it is an old copy, then run this again" ]] && empty_dir "$other_scan"; then pass; else fail; fi
 
 # Uninstall.
-run "$ext" "$scan" --uninstall
+install_into "$ext" "$scan" --uninstall
 what="--uninstall succeeds"
 if ((rc == 0)) && has "$out" "puq_dns is uninstalled for PHP"; then pass; else fail; fi
 what="… and leaves both throwaway dirs empty"
 if empty_dir "$ext" && empty_dir "$scan"; then pass; else fail; fi
 what="… and PHP_INI_SCAN_DIR=:$scan php -m no longer lists puq_dns"
 if ! loads "$scan"; then pass; else fail; fi
-run "$ext" "$scan" --uninstall
+install_into "$ext" "$scan" --uninstall
 what="--uninstall again: nothing to remove"
 if ((rc == 0)) && has "$out" "nothing to remove"; then pass; else fail; fi
 
@@ -146,7 +117,7 @@ cat >"$fake/php-config" <<EOF
 exec $real_pc "\$@"
 EOF
 chmod +x "$fake/php" "$fake/php-config"
-run "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
+install_into "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
 what="a PHP that does not load it from the ini: refused, with what it wrote rolled back"
 if ((rc == 1)) && has "$err" "does not load puq_dns from $fake/scan/20-puq_dns.ini" && has "$err" "rolled back: removed $fake/ext/puq_dns.so" && empty_dir "$fake/ext" && empty_dir "$fake/scan"; then pass; else fail; fi
 
@@ -164,7 +135,7 @@ case "\$1" in
 esac
 EOF
 chmod +x "$fake/php-config"
-run "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
+install_into "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
 what="PHP 8.0.99 (vernum 80099) is refused"
 if ((rc == 1)) && [[ $err == "build/install.sh: refused: $fake/php-config is PHP 8.0.99: puq_dns needs PHP 8.1 or newer" ]] && empty_dir "$fake/ext" && empty_dir "$fake/scan"; then pass; else fail; fi
 
@@ -177,7 +148,7 @@ cat >"$fake/php-config" <<EOF
 exec $real_pc "\$@"
 EOF
 chmod +x "$fake/php-config"
-run "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
+install_into "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
 what="a ZTS php-config with an NTS php binary is refused"
 if ((rc == 1)) && [[ $err == "build/install.sh: refused: ZTS mismatch: $fake/php-config is for a thread-safe (ZTS) PHP but its php binary $php is not thread-safe (NTS): build and load the extension with the php-config and php of one PHP build" ]] && empty_dir "$fake/ext" && empty_dir "$fake/scan"; then pass; else fail; fi
 
@@ -193,17 +164,13 @@ cat >"$fake/php-config" <<EOF
 exec $real_pc "\$@"
 EOF
 chmod +x "$fake/php" "$fake/php-config"
-run "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
+install_into "$fake/ext" "$fake/scan" --php-config "$fake/php-config" --so "$so"
 version=$("$real_pc" --version)
 what="an NTS .so ($nts_id) for a ZTS PHP ($zts_id) is refused"
 if ((rc == 1)) && [[ $err == "build/install.sh: refused: $so was built for PHP extension build $nts_id but PHP $version ($fake/php) loads $zts_id extensions: build it for this PHP (leave out --so)" ]] && empty_dir "$fake/ext" && empty_dir "$fake/scan"; then pass; else fail; fi
 
-run "$ext" "$scan" --php-config "$real_pc" --php-config "$fake/php-config" --so "$so"
+install_into "$ext" "$scan" --php-config "$real_pc" --php-config "$fake/php-config" --so "$so"
 what="one throwaway destination with two PHPs is a usage error"
 if ((rc == 2)); then pass; else fail; fi
 
-if ((failed)); then
-	echo "# $failed failed"
-	exit 1
-fi
-echo "# all passed"
+finish

@@ -31,43 +31,13 @@ case ${1:-} in
 	;;
 esac
 
-so="${PUQ_DNS_SO:-$repo/target/release/libpuq_dns.so}"
-if [[ ! -f $so ]]; then
-	echo "# $so is missing: cargo build --release"
-	cargo build --release --quiet
-fi
-so=$(realpath "$so")
 pc=$(command -v php-config)
-php=$("$pc" --php-binary)
-
-tmp=$(mktemp -d)
-trap 'rm -rf -- "$tmp"' EXIT
+# shellcheck source=tests/check-lib.sh
+source tests/check-lib.sh
 unset PHP_INI_SCAN_DIR SOURCE_DATE_EPOCH
 
-failed=0
-what=""
-rc=0 out="" err=""
-pass() { echo "ok - $what"; }
-fail() {
-	echo "not ok - $what"
-	show
-	failed=$((failed + 1))
-}
-show() { printf "#   %s\n" "rc=$rc" "${out//$'\n'/$'\n'#   }" "${err//$'\n'/$'\n'#   }"; }
-has() { grep -qF -- "$2" <<<"$1"; }
-# run CMD…: sets rc, out (stdout), err (stderr).
-run() {
-	rc=0
-	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	out=$(<"$tmp/out")
-	err=$(<"$tmp/err")
-}
 phpn() { env -u PHP_INI_SCAN_DIR "$php" -n "$@"; }
 
-if grep -qx puq_dns <<<"$("$php" -m 2>&1)"; then
-	echo "not ok - this machine's PHP already loads puq_dns ($php --ini): the test needs it not to"
-	exit 1
-fi
 
 # ---- what PIE would see on this machine, worked out apart from package.sh ---
 
@@ -374,8 +344,4 @@ if ((source_build)); then
 	if ((rc == 0)) && ! has "$out" "cargo build"; then pass; else fail; fi
 fi
 
-if ((failed)); then
-	echo "# $failed failed"
-	exit 1
-fi
-echo "# all passed"
+finish

@@ -26,7 +26,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use puq_dns_bench::pdns::{naive, replace, Backend, Naive, Traffic};
 use puq_dns_bench::pdns_server::{filler_count, Server};
@@ -709,19 +709,7 @@ fn section(
 async fn main() -> Res<()> {
     let started = Started::now();
     let php = Php::new()?;
-    println!(
-        "PHP {} with {} (built {})",
-        php.version,
-        php.extension.display(),
-        php.built
-            .map_or("at an unknown time".to_owned(), httpdate::fmt_http_date)
-    );
-    if let Some(age) = php
-        .built
-        .and_then(|b| SystemTime::now().duration_since(b).ok())
-    {
-        println!("  the extension is {:.0} min old", age.as_secs_f64() / 60.0);
-    }
+    php.announce();
     let mut empty = Vec::new();
     for _ in 0..REPEAT_EMPTY {
         empty.push(php.empty_start_measured()?);

@@ -34,7 +34,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv6Addr;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use puq_dns_bench::cloudflare::{
     fresh_zones, line, python_version, verify, Fake, Traffic, ZoneState, ACCOUNT, TOKEN, ZONE_PAGE,
@@ -858,24 +858,24 @@ fn section(
     s
 }
 
+/// One run's line of progress.
+fn print_run(i: usize, run: &Run, budget: &Budget) {
+    println!(
+        "  run {}: {:.0} ms (the call {:.0} ms), {}; {}",
+        i + 1,
+        ms(run.php.wall),
+        ms(run.php.call),
+        per_zone(&run.php.counts),
+        budget.note(run.requests(), run.php.wall)
+    );
+}
+
 #[tokio::main]
 async fn main() -> Res<()> {
     let started = Started::now();
     let budget = Budget::default_of_engine();
     let php = Php::new()?;
-    println!(
-        "PHP {} with {} (built {})",
-        php.version,
-        php.extension.display(),
-        php.built
-            .map_or("at an unknown time".to_owned(), httpdate::fmt_http_date)
-    );
-    if let Some(age) = php
-        .built
-        .and_then(|b| SystemTime::now().duration_since(b).ok())
-    {
-        println!("  the extension is {:.0} min old", age.as_secs_f64() / 60.0);
-    }
+    php.announce();
     println!(
         "the engine's default Cloudflare budget: {} requests per {:.0} s",
         budget.limit,
@@ -926,14 +926,7 @@ async fn main() -> Res<()> {
         first_start.get_or_insert_with(Instant::now);
         let run = run_once(&php, &mut fake, &state, &state.fillers, &recs, &job, &what).await?;
         expect = expectations(&state.fillers, &recs);
-        println!(
-            "  run {}: {:.0} ms (the call {:.0} ms), {}; {}",
-            i + 1,
-            ms(run.php.wall),
-            ms(run.php.call),
-            per_zone(&run.php.counts),
-            budget.note(run.requests(), run.php.wall)
-        );
+        print_run(i, &run, &budget);
         all_requests += run.requests();
         runs.push(run);
         last_state = Some(state);
@@ -953,14 +946,7 @@ async fn main() -> Res<()> {
     for i in 0..REPEAT {
         let what = format!("{NOTHING} (run {})", i + 1);
         let run = run_once(&php, &mut fake, &state, &before, &recs, &job_nothing, &what).await?;
-        println!(
-            "  run {}: {:.0} ms (the call {:.0} ms), {}; {}",
-            i + 1,
-            ms(run.php.wall),
-            ms(run.php.call),
-            per_zone(&run.php.counts),
-            budget.note(run.requests(), run.php.wall)
-        );
+        print_run(i, &run, &budget);
         all_requests += run.requests();
         runs.push(run);
     }

@@ -242,16 +242,7 @@ TXT;
                 return 0;
             case 'test':
                 $r = $zones->test(self::id($args[0] ?? null, 'zones test'));
-                $this->say(sprintf(
-                    '%s zone %s (%s, #%s) in %d ms: %s',
-                    $r['ok'] ? 'OK' : 'ERR',
-                    $r['zone'],
-                    $r['type'],
-                    $r['id'],
-                    $r['ms'],
-                    $r['message']
-                ));
-                return $r['ok'] ? 0 : 1;
+                return $this->sayTested($r);
             case 'delete':
                 $id = self::id($args[0] ?? null, 'zones delete');
                 $zones->delete($id);
@@ -342,16 +333,7 @@ TXT;
             case 'test':
                 $id = self::arg($args, 0, 'test needs a zone id');
                 $r = (new DnsZoneManager($zones))->test(ctype_digit($id) ? (int) $id : $id);
-                $this->say(sprintf(
-                    '%s zone %s (%s, #%s) in %d ms: %s',
-                    $r['ok'] ? 'OK' : 'ERR',
-                    $r['zone'],
-                    $r['type'],
-                    $r['id'],
-                    $r['ms'],
-                    $r['message']
-                ));
-                return $r['ok'] ? 0 : 1;
+                return $this->sayTested($r);
             case 'match':
                 $name = self::arg($args, 0, 'match needs a name or address');
                 foreach ((new DnsZoneManager($zones))->match($name) as $id) {
@@ -568,6 +550,25 @@ TXT;
     }
 
     /** One line on stdout; stored values in it never bring control characters to the terminal. */
+    /**
+     * Prints a zone test's result as one line; its exit status.
+     *
+     * @param array{ok: bool, zone: string, type: string, id: int|string, ms: int, message: string} $r
+     */
+    private function sayTested(array $r): int
+    {
+        $this->say(sprintf(
+            '%s zone %s (%s, #%s) in %d ms: %s',
+            $r['ok'] ? 'OK' : 'ERR',
+            $r['zone'],
+            $r['type'],
+            $r['id'],
+            $r['ms'],
+            $r['message']
+        ));
+        return $r['ok'] ? 0 : 1;
+    }
+
     private function say(string $line): void
     {
         fwrite($this->stdout, Printable::line($line) . "\n");
