@@ -8,7 +8,7 @@ mod search;
 pub mod spec;
 mod zone_read;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -327,8 +327,12 @@ impl PowerDnsClient {
     /// The `search-data` pattern for the names of `keys`, when one is
     /// narrower than the zone.
     fn search_pattern(&self, keys: &[(DnsName, RecordType)]) -> Option<String> {
-        let mut names: Vec<&DnsName> = keys.iter().map(|(name, _)| name).collect();
-        names.dedup();
+        let names: Vec<&DnsName> = keys
+            .iter()
+            .map(|(name, _)| name)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         (names.len() >= 2)
             .then(|| search::pattern(&self.zone, &names))
             .flatten()
